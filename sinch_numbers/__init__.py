@@ -1,0 +1,116 @@
+"""Async Python SDK for the Sinch Numbers API.
+
+```python
+from sinch_numbers import NumbersClient, NumberType
+
+async with NumbersClient(project_id, key_id, key_secret) as client:
+    async for number in client.active_numbers.list(region_code="US", number_type=NumberType.LOCAL):
+        print(number.phone_number)
+```
+"""
+
+from ._client import NumbersClient
+from ._enums import (
+    AddressValidationResult,
+    CallbackEventType,
+    CallbackFailureCode,
+    CallbackStatus,
+    Capability,
+    NumberOrderState,
+    NumberType,
+    OrderBy,
+    ProvisioningStatus,
+    ResourceType,
+    SearchPattern,
+    SmsErrorCode,
+    UploadStatus,
+    VoiceApplicationType,
+)
+from ._models import (
+    ActiveNumber,
+    AddressValidation,
+    AvailableNumber,
+    CallbackConfiguration,
+    EmergencyAddress,
+    Money,
+    Page,
+    Region,
+    ScheduledSmsProvisioning,
+    ScheduledVoiceProvisioning,
+    SmsConfiguration,
+    VoiceConfiguration,
+    VoiceConfigurationEST,
+    VoiceConfigurationFAX,
+    VoiceConfigurationRTC,
+    VoiceConfigurationUnknown,
+)
+from ._pager import AsyncPager
+from ._retry import RetryPolicy
+from ._unset import UNSET
+from ._version import __version__
+from .errors import (
+    ApiError,
+    AuthenticationError,
+    ClientClosedError,
+    FieldViolation,
+    InvalidArgumentError,
+    NotFoundError,
+    PaginationError,
+    PermissionDeniedError,
+    RateLimitError,
+    ResponseDecodeError,
+    ServerError,
+    SinchNumbersError,
+    TransportError,
+)
+
+__all__ = [
+    "UNSET",
+    "ActiveNumber",
+    "AddressValidation",
+    "AddressValidationResult",
+    "ApiError",
+    "AsyncPager",
+    "AuthenticationError",
+    "AvailableNumber",
+    "CallbackConfiguration",
+    "CallbackEventType",
+    "CallbackFailureCode",
+    "CallbackStatus",
+    "Capability",
+    "ClientClosedError",
+    "EmergencyAddress",
+    "FieldViolation",
+    "InvalidArgumentError",
+    "Money",
+    "NotFoundError",
+    "NumberOrderState",
+    "NumberType",
+    "NumbersClient",
+    "OrderBy",
+    "Page",
+    "PaginationError",
+    "PermissionDeniedError",
+    "ProvisioningStatus",
+    "RateLimitError",
+    "Region",
+    "ResourceType",
+    "ResponseDecodeError",
+    "RetryPolicy",
+    "ScheduledSmsProvisioning",
+    "ScheduledVoiceProvisioning",
+    "SearchPattern",
+    "ServerError",
+    "SinchNumbersError",
+    "SmsConfiguration",
+    "SmsErrorCode",
+    "TransportError",
+    "UploadStatus",
+    "VoiceApplicationType",
+    "VoiceConfiguration",
+    "VoiceConfigurationEST",
+    "VoiceConfigurationFAX",
+    "VoiceConfigurationRTC",
+    "VoiceConfigurationUnknown",
+    "__version__",
+]
