@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_unstructure_fn, override
 
 from . import _enums
 from ._models import (
@@ -80,7 +80,7 @@ def _structure_bool(value: Any, _: Any) -> bool:
     raise WireTypeError(f"expected a boolean, got {type(value).__name__}")
 
 
-def _structure_decimal(value: Any, _: Any) -> Decimal:
+def _parse_decimal(value: Any) -> Decimal:
     if type(value) is str:
         try:
             result = Decimal(value)
@@ -97,13 +97,43 @@ def _structure_decimal(value: Any, _: Any) -> Decimal:
     raise WireTypeError(f"expected a decimal string, got {type(value).__name__}")
 
 
-def _structure_datetime(value: Any, _: Any) -> datetime:
+def _parse_datetime(value: Any) -> datetime:
     if type(value) is not str:
         raise WireTypeError(f"expected a timestamp string, got {type(value).__name__}")
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
     return parsed
+
+
+# Listings repeat the same amounts and timestamps over and over, and Decimal and datetime are
+# immutable, so parsed values are shared through small bounded caches keyed by the wire string.
+_CACHE_LIMIT = 4096
+_decimal_cache: dict[str, Decimal] = {}
+_datetime_cache: dict[str, datetime] = {}
+
+
+def _structure_decimal(value: Any, _: Any) -> Decimal:
+    try:
+        return _decimal_cache[value]
+    except (KeyError, TypeError):
+        result = _parse_decimal(value)
+        if type(value) is str:
+            if len(_decimal_cache) >= _CACHE_LIMIT:
+                _decimal_cache.clear()
+            _decimal_cache[value] = result
+        return result
+
+
+def _structure_datetime(value: Any, _: Any) -> datetime:
+    try:
+        return _datetime_cache[value]
+    except (KeyError, TypeError):
+        result = _parse_datetime(value)
+        if len(_datetime_cache) >= _CACHE_LIMIT:
+            _datetime_cache.clear()
+        _datetime_cache[value] = result
+        return result
 
 
 def _unstructure_datetime(value: datetime) -> str:
@@ -186,6 +216,119 @@ def _is_attrs_class(tp: Any) -> bool:
     return isinstance(tp, type) and attrs.has(tp)
 
 
+# --- generated structure functions ---
+#
+# Model building dominates a listing's CPU time, so each model class gets one function generated
+# at first use: it reads the dict once, checks JSON types inline and fills a bare instance,
+# without the per-field hook calls, kwargs dicts and ``__init__`` of the generic path.
+# The functions are registered as cattrs hooks; nested types still go through the converter.
+
+
+def _bad(key: str, expected: str, value: Any) -> Any:
+    raise WireTypeError(f"{key}: expected {expected}, got {type(value).__name__}")
+
+
+def _default_code(field: attrs.Attribute[Any], n: str, ns: dict[str, Any]) -> str:
+    """Code giving the field's default ("" when it has none); puts what it needs in ``ns``."""
+    default = field.default
+    if default is attrs.NOTHING:
+        return ""
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        if default.takes_self:  # pragma: no cover - no such model
+            raise TypeError("takes_self factories are not supported")
+        ns[f"F{n}"] = default.factory
+        return f"F{n}()"
+    ns[f"D{n}"] = default
+    return f"D{n}"
+
+
+def _make_structure_fn(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    hints = typing.get_type_hints(cls)
+    ns: dict[str, Any] = {
+        "cls": cls,
+        "new": object.__new__,
+        "bad": _bad,
+        "dec": _structure_decimal,
+        "dt": _structure_datetime,
+        "to_int": _structure_int,
+        "WireTypeError": WireTypeError,
+        "str": str,
+        "int": int,
+        "bool": bool,
+        "list": list,
+        "dict": dict,
+    }
+    lines = [
+        "def structure(o, _=None):",
+        "    if o.__class__ is not dict:",
+        f"        bad({cls.__name__!r}, 'an object', o)",
+        "    g = o.get",
+        "    i = new(cls)",
+    ]
+
+    def convert(expr: str, tp: Any, key: str, n: str) -> str:
+        """Expression converting ``expr`` (not None) to ``tp``."""
+        k = repr(key)
+        if tp is str:
+            return f"({expr} if {expr}.__class__ is str else bad({k}, 'a string', {expr}))"
+        if tp is bool:
+            return f"({expr} if {expr}.__class__ is bool else bad({k}, 'a boolean', {expr}))"
+        if tp is int:
+            return f"({expr} if {expr}.__class__ is int else to_int({expr}, None))"
+        if tp is Decimal:
+            return f"dec({expr}, None)"
+        if tp is datetime:
+            return f"dt({expr}, None)"
+        enum_cls = _open_enum_of(tp)
+        if enum_cls is not None:
+            ns[f"lk{n}"] = {m.value: m for m in enum_cls}
+            return (
+                f"(lk{n}.get({expr}, {expr}) if {expr}.__class__ is str "
+                f"else bad({k}, 'a string', {expr}))"
+            )
+        if typing.get_origin(tp) is list:
+            (item_tp,) = typing.get_args(tp)
+            inner = convert("x", item_tp, key, n + "i")
+            return (
+                f"([{inner} for x in {expr}] if {expr}.__class__ is list "
+                f"else bad({k}, 'an array', {expr}))"
+            )
+        if tp is typing.Any:
+            return expr
+        if typing.get_origin(tp) is dict:
+            return f"({expr} if {expr}.__class__ is dict else bad({k}, 'an object', {expr}))"
+        ns[f"h{n}"] = conv.get_structure_hook(tp)
+        ns[f"t{n}"] = tp
+        return f"h{n}({expr}, t{n})"
+
+    for index, field in enumerate(attrs.fields(cls)):
+        n = str(index)
+        name = field.name
+        default_code = _default_code(field, n, ns)
+        if not field.init:
+            lines.append(f"    i.{name} = {default_code}")
+            continue
+        tp = hints[name]
+        args = typing.get_args(tp)
+        if typing.get_origin(tp) in (typing.Union, types.UnionType) and type(None) in args:
+            rest = tuple(a for a in args if a is not type(None))
+            if _open_enum_of(tp) is None and not _is_voice_union(tp):
+                tp = rest[0] if len(rest) == 1 else typing.Union[rest]  # noqa: UP007
+        key = _wire_name(field)
+        lines.append(f"    v = g({key!r})")
+        lines.append("    if v is None:")
+        if default_code:
+            lines.append(f"        i.{name} = {default_code}")
+        else:
+            lines.append(f"        raise KeyError({key!r})")
+        lines.append("    else:")
+        lines.append(f"        i.{name} = {convert('v', tp, key, n)}")
+    lines.append("    return i")
+    source = "\n".join(lines)
+    exec(compile(source, f"<sinch_numbers structure {cls.__name__}>", "exec"), ns)  # noqa: S102
+    return typing.cast(Callable[[Any, Any], Any], ns["structure"])
+
+
 def _build(*, for_requests: bool) -> cattrs.Converter:
     conv = cattrs.Converter(detailed_validation=False)
 
@@ -205,15 +348,21 @@ def _build(*, for_requests: bool) -> cattrs.Converter:
         _make_open_enum_hook
     )
 
+    voice_hooks: dict[str, Callable[[Any, Any], Any]] = {}
+
     def structure_voice(value: Any, tp: Any) -> Any:
+        if not voice_hooks:
+            voice_hooks.update(
+                {kind: conv.get_structure_hook(cls) for kind, cls in _VOICE_CLASSES.items()}
+            )
         if value is None:
             return None
         if not isinstance(value, dict):
             raise WireTypeError(f"expected an object, got {type(value).__name__}")
         kind = value.get("type", "RTC")
-        cls = _VOICE_CLASSES.get(kind)
-        if cls is not None:
-            return conv.structure(value, cls)
+        hook = voice_hooks.get(kind) if type(kind) is str else None
+        if hook is not None:
+            return hook(value, None)
         if type(kind) is not str:
             raise WireTypeError("voiceConfiguration.type must be a string")
         unknown = VoiceConfigurationUnknown(type=kind, raw=dict(value))
@@ -224,19 +373,7 @@ def _build(*, for_requests: bool) -> cattrs.Converter:
     conv.register_structure_hook_func(_is_voice_union, structure_voice)
 
     def structure_factory(cls: type[Any]) -> Callable[[Any, Any], Any]:
-        overrides: dict[str, Any] = {
-            f.name: override(rename=_wire_name(f)) for f in attrs.fields(cls) if f.init
-        }
-        fn = make_dict_structure_fn(cls, conv, _cattrs_detailed_validation=False, **overrides)
-
-        def structure_object(value: Any, tp: Any) -> Any:
-            if not isinstance(value, dict):
-                raise WireTypeError(
-                    f"expected an object for {cls.__name__}, got {type(value).__name__}"
-                )
-            return fn(value, tp)
-
-        return structure_object
+        return _make_structure_fn(cls, conv)
 
     def unstructure_factory(cls: type[Any]) -> Callable[[Any], Any]:
         overrides: dict[str, Any] = {}
