@@ -230,7 +230,7 @@ def _bad(key: str, expected: str, value: Any) -> Any:
 
 def _default_code(field: attrs.Attribute[Any], n: str, ns: dict[str, Any]) -> str:
     """Code giving the field's default ("" when it has none); puts what it needs in ``ns``."""
-    default = field.default
+    default: Any = field.default
     if default is attrs.NOTHING:
         return ""
     if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
