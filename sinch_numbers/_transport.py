@@ -318,7 +318,7 @@ class Transport:
                 remaining = deadline - self.clock()
                 if timeout.total is None or remaining < timeout.total:
                     timeout = attrs.evolve(timeout, total=max(remaining, 0.001))
-            sent_at = self.clock()
+            sent_at = time.perf_counter()
             failure: BaseException | None = None
             try:
                 async with session.request(
@@ -340,13 +340,13 @@ class Transport:
                 if self.closed or session.closed:
                     raise ClientClosedError("the aiohttp session is closed") from exc
                 raise
-            latency = (self.clock() - sent_at) * 1000
+            latency = (time.perf_counter() - sent_at) * 1000
             if failure is not None:
                 reached = not isinstance(failure, _NOT_SENT)
                 logger.debug(
                     "%s %s failed: %s (attempt %d, %.1f ms)",
                     method,
-                    url.path,
+                    url.raw_path,
                     type(failure).__name__,
                     attempt,
                     latency,
@@ -355,7 +355,7 @@ class Transport:
                 delay = self._next_delay(policy, attempt, None, deadline) if retryable else None
                 if delay is None:
                     unknown = reached and not safe
-                    message = f"{method} {url.path}: {type(failure).__name__}: {failure}"
+                    message = f"{method} {url.raw_path}: {type(failure).__name__}: {failure}"
                     if unknown:
                         message += (
                             ". The request may have reached Sinch, so it was not repeated; "
@@ -371,7 +371,7 @@ class Transport:
             logger.debug(
                 "%s %s -> %d (attempt %d, %.1f ms)",
                 method,
-                url.path,
+                url.raw_path,
                 response.status,
                 attempt,
                 latency,
@@ -440,7 +440,7 @@ class Transport:
             return _jsonlib.loads(response.body)
         except ValueError as exc:
             raise ResponseDecodeError(
-                f"{method} {url.path}: the {response.status} response is not JSON "
+                f"{method} {url.raw_path}: the {response.status} response is not JSON "
                 f"({response.headers.get('Content-Type', 'no content type')})",
                 http_status=response.status,
                 text=response.body.decode("utf-8", "replace"),
