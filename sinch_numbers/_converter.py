@@ -412,10 +412,14 @@ _DECODE_ERRORS = (
 )
 
 
-def structure(data: Any, cls: type[T] | Any, *, http_status: int = 200, what: str = "") -> T:
+@typing.overload
+def structure(data: Any, cls: type[T], *, http_status: int = ..., what: str = ...) -> T: ...
+@typing.overload
+def structure(data: Any, cls: Any, *, http_status: int = ..., what: str = ...) -> Any: ...
+def structure(data: Any, cls: Any, *, http_status: int = 200, what: str = "") -> Any:
     """Build ``cls`` from decoded JSON, or raise :class:`ResponseDecodeError`."""
     try:
-        return typing.cast(T, converter.structure(data, cls))
+        return converter.structure(data, cls)
     except _DECODE_ERRORS as exc:
         name = what or getattr(cls, "__name__", str(cls))
         raise ResponseDecodeError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -35,7 +36,7 @@ from tests.scripted_server import (
 NUMBER = "+12025550134"
 
 
-def paged_handler(total: int, *, default_page: int = 10) -> Any:
+def paged_handler(total: int, *, default_page: int = 10) -> Callable[[Seen], web.Response]:
     """Serves ``total`` numbers with integer-offset page tokens."""
     numbers = [f"+1202555{i:04d}" for i in range(total)]
 
@@ -409,7 +410,7 @@ class TestRequestBodies:
             prov = await client.active_numbers.provision_emergency_address(
                 NUMBER, display_name="HQ", address=addr
             )
-            assert await client.active_numbers.deprovision_emergency_address(NUMBER) is None
+            await client.active_numbers.deprovision_emergency_address(NUMBER)
             check = await client.active_numbers.validate_emergency_address(
                 NUMBER, display_name="HQ", address=addr
             )

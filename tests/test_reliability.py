@@ -59,7 +59,8 @@ def sequence(*responses: Any) -> Any:
 
     def handler(seen: Seen) -> web.StreamResponse:
         item = queue.pop(0) if len(queue) > 1 else queue[0]
-        return item(seen) if callable(item) else item
+        result: web.StreamResponse = item(seen) if callable(item) else item
+        return result
 
     return handler
 
@@ -260,7 +261,8 @@ class TestSafeCalls:
             if token == "10" and not failed:
                 failed.append(token)
                 return error_response(500, "INTERNAL", "oops")
-            return pages(seen)
+            result: web.Response = pages(seen)
+            return result
 
         server.route("GET", "/activeNumbers", flaky)
         async with server.client() as client:
@@ -546,8 +548,9 @@ class TestHostileInput:
                 await client.active_numbers.get(12025550134)  # type: ignore[arg-type]
             with pytest.raises(TypeError, match="sms_configuration"):
                 await client.available_numbers.rent(
-                    NUMBER, sms_configuration={"servicePlanId": "p"}
-                )  # type: ignore[arg-type]
+                    NUMBER,
+                    sms_configuration={"servicePlanId": "p"},  # type: ignore[arg-type]
+                )
             with pytest.raises(ValueError, match="display_name"):
                 await client.active_numbers.update(NUMBER, display_name="a\x00b")
         assert server.requests == []
