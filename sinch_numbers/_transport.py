@@ -303,7 +303,9 @@ class Transport:
         started = self.clock()
         deadline = started + policy.deadline if policy.deadline is not None else None
         attempt = 0
-        replayed_after_refresh = False
+        # Tokens this call saw expire: each gets one refresh and one replay, so a token that
+        # expires while others are in flight is survived, but a token rejected twice is not.
+        expired_tokens: set[str] = set()
         while True:
             attempt += 1
             if self._closed:
@@ -384,11 +386,12 @@ class Transport:
                 and authorize
                 and self.auth.refreshable
                 and auth_header is not None
-                and not replayed_after_refresh
+                and auth_header not in expired_tokens
+                and len(expired_tokens) < policy.max_attempts
                 and "expired" in response.headers.get("WWW-Authenticate", "").lower()
             ):
                 # One refresh and one replay; this does not count as a retry attempt.
-                replayed_after_refresh = True
+                expired_tokens.add(auth_header)
                 attempt -= 1
                 await self.auth.refresh(self, auth_header)
                 continue
