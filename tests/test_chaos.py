@@ -74,7 +74,7 @@ class TestChaos:
             emu.chaos(0.2, seed=6, kinds=kinds, retry_after=0.01, delay=0.02)
 
             async def expire_midway() -> None:
-                while emu.stats.api_requests < 300:
+                while emu.stats.api_requests < 300:  # noqa: ASYNC110 - polls a counter
                     await asyncio.sleep(0.001)
                 emu.expire_tokens()
 
