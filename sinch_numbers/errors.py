@@ -15,6 +15,7 @@ import attrs
 __all__ = [
     "ApiError",
     "AuthenticationError",
+    "CallbackParseError",
     "ClientClosedError",
     "FieldViolation",
     "InvalidArgumentError",
@@ -201,3 +202,11 @@ class ResponseDecodeError(SinchNumbersError):
 
 class ClientClosedError(SinchNumbersError, RuntimeError):
     """The :class:`~sinch_numbers.NumbersClient` was used after :meth:`close`."""
+
+
+class CallbackParseError(SinchNumbersError, ValueError):
+    """A callback body that is not a valid Numbers event.
+
+    Not JSON, not a JSON object, a field of the wrong type, or no ``resourceType``. Raised by
+    :func:`sinch_numbers.callbacks.parse_event`; the webhook handlers answer it with 400.
+    """
