@@ -48,9 +48,11 @@ from ._pager import AsyncPager
 from ._retry import RetryPolicy
 from ._unset import UNSET
 from ._version import __version__
+from .callbacks import CallbackEvent
 from .errors import (
     ApiError,
     AuthenticationError,
+    CallbackParseError,
     ClientClosedError,
     FieldViolation,
     InvalidArgumentError,
@@ -74,8 +76,10 @@ __all__ = [
     "AuthenticationError",
     "AvailableNumber",
     "CallbackConfiguration",
+    "CallbackEvent",
     "CallbackEventType",
     "CallbackFailureCode",
+    "CallbackParseError",
     "CallbackStatus",
     "Capability",
     "ClientClosedError",
