@@ -44,6 +44,19 @@ from ._models import (
     VoiceConfigurationRTC,
     VoiceConfigurationUnknown,
 )
+from ._order_models import (
+    Attachment,
+    AttachmentTemplate,
+    NumberOrder,
+    NumberOrderOption,
+    NumberPrice,
+    NumberRequirements,
+    OrderNumber,
+    QuantityOrderOption,
+    Registration,
+    RegistrationLog,
+    RequiredAttachment,
+)
 from ._pager import AsyncPager
 from ._retry import RetryPolicy
 from ._unset import UNSET
@@ -68,11 +81,14 @@ from .errors import (
 
 __all__ = [
     "UNSET",
+    "__version__",
     "ActiveNumber",
     "AddressValidation",
     "AddressValidationResult",
     "ApiError",
     "AsyncPager",
+    "Attachment",
+    "AttachmentTemplate",
     "AuthenticationError",
     "AvailableNumber",
     "CallbackConfiguration",
@@ -88,16 +104,25 @@ __all__ = [
     "InvalidArgumentError",
     "Money",
     "NotFoundError",
+    "NumberOrder",
+    "NumberOrderOption",
     "NumberOrderState",
+    "NumberPrice",
+    "NumberRequirements",
     "NumberType",
     "NumbersClient",
     "OrderBy",
+    "OrderNumber",
     "Page",
     "PaginationError",
     "PermissionDeniedError",
     "ProvisioningStatus",
+    "QuantityOrderOption",
     "RateLimitError",
     "Region",
+    "Registration",
+    "RegistrationLog",
+    "RequiredAttachment",
     "ResourceType",
     "ResponseDecodeError",
     "RetryPolicy",
@@ -116,5 +141,4 @@ __all__ = [
     "VoiceConfigurationFAX",
     "VoiceConfigurationRTC",
     "VoiceConfigurationUnknown",
-    "__version__",
 ]
