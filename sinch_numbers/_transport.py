@@ -14,6 +14,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import attrs
@@ -197,8 +198,6 @@ class Transport:
         session: aiohttp.ClientSession | None,
         max_connections: int,
     ) -> None:
-        from urllib.parse import quote
-
         self._prefix = base_url.path.rstrip("/") + "/v1/projects/" + quote(project_id, safe="")
         self._origin = base_url.origin()
         self._timeout = timeout
@@ -250,14 +249,12 @@ class Transport:
 
     def url(self, call: Call) -> URL:
         url = self._origin.with_path(self._prefix + call.path, encoded=True)
-        if call.query:
-            # Explicit encoding: '+' in a pattern must reach the server as %2B, not a space.
-            from urllib.parse import quote
-
-            url = url.with_query(None)
-            qs = "&".join(f"{quote(k, safe='.')}={quote(v, safe='')}" for k, v in call.query)
-            url = URL(str(url) + "?" + qs, encoded=True)
-        return url
+        if not call.query:
+            return url
+        # Encoded by hand: '+' in a pattern must reach the server as %2B, not as a space, and
+        # repeated keys (capability=SMS&capability=VOICE) keep their order.
+        qs = "&".join(f"{quote(k, safe='.')}={quote(v, safe='')}" for k, v in call.query)
+        return URL(f"{url}?{qs}", encoded=True)
 
     async def request(self, call: Call) -> Any:
         """Send ``call`` and return its decoded JSON body (``None`` for an empty body)."""

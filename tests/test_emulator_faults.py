@@ -49,6 +49,10 @@ class TestInjectedFaults:
         assert reply.headers["Retry-After"] == "0.25"
         assert reply.error["status"] == "RESOURCE_EXHAUSTED"
         assert emu.active_phone_numbers() == []
+        assert (emu.requests[0].operation, emu.requests[0].status) == (
+            "NumberService_RentAnyNumber",
+            429,
+        )
         assert (await api.get("/activeNumbers")).status == 200
 
     async def test_rate_limit_whole_seconds_and_no_header(

@@ -23,7 +23,7 @@ from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._faults import Fault, FaultAction, FaultInjector, InjectedFault, format_retry_after
-from ._routes import RequestContext, Router
+from ._routes import RequestContext, RouteMatch, Router
 from ._state import CallbackDelivery, EmulatorState, EmulatorStats
 from ._wire import ApiError, error_body, json_response
 
@@ -64,7 +64,7 @@ class RecordedRequest:
     body: bytes = field(repr=False)
     status: int | None  # None when the connection was dropped
     fault: Fault | None
-    time: float  # time.time() when it arrived
+    time: float  # time.time() when it arrived (the log is in order of completion)
     operation: str | None  # operationId, "oauth2.token", or None when no route matched
 
     def json(self) -> Any:
@@ -386,9 +386,11 @@ class NumbersEmulator:
     # -- request handling ---------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
+        arrived = time.time()
         body = await request.read()
         path = request.path
         is_token = path == TOKEN_PATH
+        match = None if is_token else self.router.match(request.method, path)
         authorization = request.headers.get("Authorization", "")
         scheme, _, credentials = authorization.partition(" ")
         bearer = credentials.strip() if scheme.lower() == "bearer" else None
@@ -408,7 +410,10 @@ class NumbersEmulator:
         if fault is not None:
             stats.faults[fault.kind] += 1
         status: int | None = None
-        operation: str | None = "oauth2.token" if is_token else None
+        if match is None:
+            operation: str | None = "oauth2.token"
+        else:
+            operation = match.route.operation if match.route else None
         try:
             if self.latency and not is_token:
                 await asyncio.sleep(self.latency)
@@ -420,10 +425,10 @@ class NumbersEmulator:
                     status = early.status
                     return early
             response: web.StreamResponse
-            if is_token:
+            if match is None:
                 response = self._token_endpoint(request, body)
             else:
-                response, operation = await self._api(request, body)
+                response = await self._api(request, body, match)
             if fault is not None and fault.kind is Fault.DROP_AFTER:
                 return self._drop(request)
             status = response.status
@@ -439,7 +444,7 @@ class NumbersEmulator:
                     body=body,
                     status=status,
                     fault=fault.kind if fault else None,
-                    time=time.time(),
+                    time=arrived,
                     operation=operation,
                 )
             )
@@ -554,12 +559,10 @@ class NumbersEmulator:
         raise _unauthenticated("missing or unsupported Authorization header")
 
     async def _api(
-        self, request: web.Request, body: bytes
-    ) -> tuple[web.StreamResponse, str | None]:
-        operation: str | None = None
+        self, request: web.Request, body: bytes, match: RouteMatch
+    ) -> web.StreamResponse:
         try:
             self._authenticate(request)
-            match = self.router.match(request.method, request.path)
             route = match.route
             if route is None:
                 if match.allowed_methods:
@@ -570,7 +573,6 @@ class NumbersEmulator:
                         headers={"Allow": allowed},
                     )
                 raise ApiError(404, f"no operation at {request.method} {request.path}")
-            operation = route.operation
             project = match.params.get("projectId")
             if project is not None and project != self.project_id:
                 raise ApiError(
@@ -578,15 +580,15 @@ class NumbersEmulator:
                     f"permission denied on project {project}: check projectId, key id and "
                     "key secret",
                 )
-            ctx = RequestContext(request, self.state, match.params, body, operation)
-            return await route.handler(ctx), operation
+            ctx = RequestContext(request, self.state, match.params, body, route.operation)
+            return await route.handler(ctx)
         except ApiError as exc:
-            return exc.response(), operation
+            return exc.response()
         except Exception as exc:
             logger.exception("emulator handler failed for %s %s", request.method, request.path)
             return json_response(
                 error_body(500, f"emulator bug: {type(exc).__name__}: {exc}"), status=500
-            ), operation
+            )
 
 
 def _basic_credentials(header: str) -> tuple[str, str] | None:
