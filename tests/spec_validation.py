@@ -346,9 +346,11 @@ def validate_request(
     *,
     strict: bool = True,
 ) -> None:
-    """Validate a request: path parameters, query parameters (declared, required, enum and
-    format; repeated keys only for arrays), an Authorization header when `headers` is given,
-    and the JSON body against the request body schema. `query_pairs` defaults to the URL's."""
+    """Validate a request: path parameters (E.164 phone numbers, percent-encoded when
+    `strict`), query parameters (declared, required, enum and format; repeated keys only for
+    arrays), an Authorization header when `headers` is given, and the JSON body against the
+    request body schema. `url` is the URL or path as sent (not decoded); `query_pairs`
+    defaults to its query."""
     op, path_params = find_operation(method, url)
     what = f"{op.operation_id} request"
     problems: list[str] = []
@@ -356,11 +358,23 @@ def validate_request(
     if query_pairs is None:
         query_pairs = parse_qsl(urlsplit(url).query, keep_blank_values=True)
     pairs = list(query_pairs)
+    raw_params: dict[str, str] = {}
+    if path_params:
+        raw_path = urlsplit(url).path
+        raw_path = raw_path[raw_path.index("/v1/") :] if "/v1/" in raw_path else raw_path
+        raw_match = _template_regex(op.template).fullmatch(raw_path)
+        raw_params = raw_match.groupdict() if raw_match else {}
     for (where, name), (_, pointer) in params.items():
         if where == "path" and name in path_params:
             value = path_params[name]
             if name == "phoneNumber" and not _E164.fullmatch(value):
                 problems.append(f"path {name}: {value!r} is not E.164")
+            if name == "phoneNumber" and strict and "+" in raw_params.get(name, ""):
+                # The spec wants E.164 numbers percent-encoded in paths; a raw "+" is decoded
+                # as a space by form-style decoders.
+                problems.append(
+                    f"path {name}: the E.164 '+' is sent raw, not percent-encoded as %2B"
+                )
             problems.extend(_pointer_errors(f"{pointer}/schema", value, f"path {name}"))
     seen: dict[str, list[str]] = {}
     for key, value in pairs:

@@ -327,6 +327,11 @@ class TestSpecValidationHelper:
                 validate_request("GET", url)
         with pytest.raises(SpecViolation):
             validate_request("POST", f"{base}/availableNumbers:rentAny", body={"regionCode": "US"})
+        validate_request("GET", f"{base}/activeNumbers/%2B12025550134")
+        with pytest.raises(SpecViolation, match=r"E\.164"):
+            validate_request("GET", f"{base}/activeNumbers/+12025550134")
+        with pytest.raises(SpecViolation, match=r"E\.164"):
+            validate_request("GET", f"{base}/activeNumbers/12025550134")
 
     async def test_recorded_requests_match_the_spec(self, emu: NumbersEmulator, api: Api) -> None:
         """Requests from the request log can be checked with validate_request."""
