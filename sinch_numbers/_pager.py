@@ -15,7 +15,10 @@ __all__ = ["AsyncPager", "FetchPage"]
 T = TypeVar("T")
 
 #: Fetches one page: ``(page_token or None, page size to ask for or None) -> Page``.
-FetchPage = Callable[[str | None, int | None], Awaitable[Page[T]]]
+#: The page's items may be raw JSON that ``build`` turns into models.
+FetchPage = Callable[[str | None, int | None], Awaitable[Page[Any]]]
+#: Turns a page's raw items into models.
+BuildItems = Callable[[list[Any]], list[T]]
 
 
 class AsyncPager(Generic[T]):
@@ -25,18 +28,28 @@ class AsyncPager(Generic[T]):
       the same filters until the token is empty or absent, or a page comes back empty.
     * ``size`` caps the items yielded in total; ``page_size`` is what one request asks for. No
       request asks for more than is still wanted, and none is sent once ``size`` items came.
-    * With ``prefetch`` (the default), the next page is requested while you handle the current
-      one; leaving the loop early cancels that request.
+    * With ``prefetch`` (the default), the next page is requested as soon as the current one
+      has arrived, before its models are built, so building and your own work on a page overlap
+      the next request; leaving the loop early cancels that request.
     * Each ``async for`` starts again from the first page (or from ``page_token``).
     * A next-page token seen before raises :class:`~sinch_numbers.errors.PaginationError`.
     """
 
-    __slots__ = ("_fetch", "_page_size", "_page_token", "_paginated", "_prefetch", "_size")
+    __slots__ = (
+        "_build",
+        "_fetch",
+        "_page_size",
+        "_page_token",
+        "_paginated",
+        "_prefetch",
+        "_size",
+    )
 
     def __init__(
         self,
-        fetch: FetchPage[T],
+        fetch: FetchPage,
         *,
+        build: BuildItems[T] | None = None,
         size: int | None = None,
         page_size: int | None = None,
         page_token: str | None = None,
@@ -44,6 +57,7 @@ class AsyncPager(Generic[T]):
         prefetch: bool = True,
     ) -> None:
         self._fetch = fetch
+        self._build = build
         self._size = size
         self._page_size = page_size
         self._page_token = page_token
@@ -95,7 +109,7 @@ class AsyncPager(Generic[T]):
         seen: set[str] = set()
         if token:
             seen.add(token)
-        pending: asyncio.Task[Page[T]] | None = None
+        pending: asyncio.Task[Page[Any]] | None = None
         try:
             page = await self._fetch(token, self._ask(remaining))
             while True:
@@ -118,6 +132,8 @@ class AsyncPager(Generic[T]):
                             self._fetch(next_token, self._ask(remaining))
                         )
                 if page.items:
+                    if self._build is not None:
+                        page = Page(self._build(page.items), page.next_page_token, page.total_size)
                     yield page
                 if not more:
                     return

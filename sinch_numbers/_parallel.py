@@ -15,7 +15,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any, TypeVar
 
 from ._models import Page
-from ._pager import AsyncPager, FetchPage
+from ._pager import AsyncPager, BuildItems, FetchPage
 
 __all__ = ["ParallelPager"]
 
@@ -36,15 +36,18 @@ class ParallelPager(AsyncPager[T]):
 
     def __init__(
         self,
-        stream_fetch: Callable[[str], FetchPage[T]],
+        stream_fetch: Callable[[str], FetchPage],
         *,
+        build: BuildItems[T],
         parallel: int,
         key: Callable[[T], Any] | None,
         size: int | None,
         page_size: int | None,
         prefetch: bool,
     ) -> None:
-        super().__init__(_unused_fetch, size=size, page_size=page_size, prefetch=prefetch)
+        super().__init__(
+            _unused_fetch, build=build, size=size, page_size=page_size, prefetch=prefetch
+        )
         self._stream_fetch = stream_fetch
         self._parallel = parallel
         self._key = key
@@ -55,7 +58,7 @@ class ParallelPager(AsyncPager[T]):
     def _streams(self) -> list[AsyncPager[T]]:
         gate = asyncio.Semaphore(self._parallel)
 
-        def gated(fetch: FetchPage[T]) -> FetchPage[T]:
+        def gated(fetch: FetchPage) -> FetchPage:
             async def run(token: str | None, ask: int | None) -> Page[T]:
                 async with gate:
                     return await fetch(token, ask)
@@ -65,6 +68,7 @@ class ParallelPager(AsyncPager[T]):
         return [
             AsyncPager(
                 gated(self._stream_fetch(digit)),
+                build=self._build,
                 size=self._size,
                 page_size=self._page_size,
                 prefetch=self._prefetch,

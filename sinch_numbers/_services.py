@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeAlias, TypeVar
 from urllib.parse import quote
 
-from ._converter import structure, unstructure_request
+from ._converter import structure, structure_list, unstructure_request
 from ._enums import Capability, NumberType, OrderBy, SearchPattern
 from ._models import (
     ActiveNumber,
@@ -189,13 +189,12 @@ class AvailableNumbersService(_Service):
             check_positive_int(size, "size")
         transport = self._transport
 
-        async def fetch(_token: str | None, ask: int | None) -> Page[AvailableNumber]:
+        async def fetch(_token: str | None, ask: int | None) -> Page[Any]:
             page_query = query + ([("size", str(ask))] if ask is not None else [])
             data = await transport.request(Call("GET", "/availableNumbers", page_query))
-            items = _list_field(data, "availableNumbers", builtins.list[AvailableNumber])
-            return Page(items)
+            return Page(_raw_list(data, "availableNumbers"))
 
-        return AsyncPager(fetch, size=size, paginated=False)
+        return AsyncPager(fetch, build=_builder(AvailableNumber), size=size, paginated=False)
 
     async def get(self, phone_number: str) -> AvailableNumber:
         """One available number, with its prices; ``NotFoundError`` if it is not available."""
@@ -261,7 +260,8 @@ class AvailableNumbersService(_Service):
         return await self._get_model(call, ActiveNumber)
 
 
-def _list_field(data: Any, key: str, tp: Any) -> Any:
+def _raw_list(data: Any, key: str) -> builtins.list[Any]:
+    """The raw items of a list response (``[]`` when absent)."""
     if data is None:
         return []
     if not isinstance(data, dict):
@@ -270,7 +270,23 @@ def _list_field(data: Any, key: str, tp: Any) -> Any:
             http_status=200,
             text=repr(data)[:2000],
         )
-    return structure(data.get(key) or [], tp, what=key)
+    items = data.get(key)
+    if items is None:
+        return []
+    if not isinstance(items, builtins.list):
+        raise ResponseDecodeError(
+            f"{key!r} is not a JSON array but {type(items).__name__}",
+            http_status=200,
+            text=repr(data)[:2000],
+        )
+    return items
+
+
+def _builder(model: type[T]) -> Callable[[builtins.list[Any]], builtins.list[T]]:
+    def build(items: builtins.list[Any]) -> builtins.list[T]:
+        return structure_list(items, model)
+
+    return build
 
 
 class ActiveNumbersService(_Service):
@@ -332,23 +348,24 @@ class ActiveNumbersService(_Service):
             )
         return AsyncPager(
             self._fetcher(query),
+            build=_builder(ActiveNumber),
             size=size,
             page_size=page_size,
             page_token=page_token,
             prefetch=prefetch,
         )
 
-    def _fetcher(self, query: builtins.list[tuple[str, str]]) -> FetchPage[ActiveNumber]:
+    def _fetcher(self, query: builtins.list[tuple[str, str]]) -> FetchPage:
         transport = self._transport
 
-        async def fetch(token: str | None, ask: int | None) -> Page[ActiveNumber]:
+        async def fetch(token: str | None, ask: int | None) -> Page[Any]:
             page_query = list(query)
             if ask is not None:
                 page_query.append(("pageSize", str(ask)))
             if token:
                 page_query.append(("pageToken", token))
             data = await transport.request(Call("GET", "/activeNumbers", page_query))
-            items = _list_field(data, "activeNumbers", builtins.list[ActiveNumber])
+            items = _raw_list(data, "activeNumbers")
             next_token = data.get("nextPageToken") if data else None
             total = data.get("totalSize") if data else None
             return Page(
@@ -387,13 +404,19 @@ class ActiveNumbersService(_Service):
             else:
                 key = _by_display_name
 
-        def stream(digit: str) -> FetchPage[ActiveNumber]:
+        def stream(digit: str) -> FetchPage:
             return self._fetcher(
                 [*query, ("numberPattern.pattern", digit), ("numberPattern.searchPattern", "END")]
             )
 
         return ParallelPager(
-            stream, parallel=parallel, key=key, size=size, page_size=page_size, prefetch=prefetch
+            stream,
+            build=_builder(ActiveNumber),
+            parallel=parallel,
+            key=key,
+            size=size,
+            page_size=page_size,
+            prefetch=prefetch,
         )
 
     async def get(self, phone_number: str) -> ActiveNumber:
@@ -499,11 +522,11 @@ class AvailableRegionsService(_Service):
         )
         transport = self._transport
 
-        async def fetch(_token: str | None, _ask: int | None) -> Page[Region]:
+        async def fetch(_token: str | None, _ask: int | None) -> Page[Any]:
             data = await transport.request(Call("GET", "/availableRegions", query))
-            return Page(_list_field(data, "availableRegions", builtins.list[Region]))
+            return Page(_raw_list(data, "availableRegions"))
 
-        return AsyncPager(fetch, paginated=False)
+        return AsyncPager(fetch, build=_builder(Region), paginated=False)
 
 
 class CallbackConfigurationService(_Service):

@@ -437,7 +437,8 @@ class Transport:
         if not response.body.strip():
             return None
         try:
-            return _jsonlib.loads(response.body)
+            with _jsonlib.gc_paused():
+                return _jsonlib.loads(response.body)
         except ValueError as exc:
             raise ResponseDecodeError(
                 f"{method} {url.raw_path}: the {response.status} response is not JSON "
