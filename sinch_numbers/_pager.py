@@ -131,6 +131,9 @@ class AsyncPager(Generic[T]):
                         pending = asyncio.ensure_future(
                             self._fetch(next_token, self._ask(remaining))
                         )
+                        # Let the new task put its request on the wire before the CPU-bound
+                        # work below (building models, the caller's loop) holds the thread.
+                        await asyncio.sleep(0)
                 if page.items:
                     if self._build is not None:
                         page = Page(self._build(page.items), page.next_page_token, page.total_size)
