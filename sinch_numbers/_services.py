@@ -91,9 +91,13 @@ def _pattern_query(number_pattern: Any, search_pattern: Any) -> list[tuple[str, 
 def _sms_body(value: Any, arg: str = "sms_configuration") -> dict[str, Any]:
     if not isinstance(value, SmsConfiguration):
         raise TypeError(f"{arg} must be an SmsConfiguration, got {type(value).__name__}")
-    if value.service_plan_id is None and value.campaign_id is None:
-        # The API rejects an empty configuration object.
-        raise ValueError(f"{arg} needs service_plan_id or campaign_id ('' unlinks)")
+    if value.service_plan_id is None:
+        # The spec requires servicePlanId in every SMS configuration it is sent, campaign or
+        # not (an empty object is rejected too).
+        raise ValueError(
+            f"{arg}.service_plan_id is required, also when setting campaign_id "
+            "(pass the number's current service plan, or '' to unlink)"
+        )
     for name in ("service_plan_id", "campaign_id"):
         field = getattr(value, name)
         if field is not None:

@@ -45,6 +45,7 @@ logger.addHandler(logging.NullHandler())
 USER_AGENT = f"sinch-numbers-python/{__version__} aiohttp/{aiohttp.__version__}"
 _NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 _TRANSPORT_FAILURES = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
+_NO_CONTENT_TYPE = ("Content-Type",)
 # Renew an OAuth token this long before it expires, so no request carries a dying token.
 _TOKEN_MARGIN = 60.0
 
@@ -230,9 +231,7 @@ class Transport:
             connector = aiohttp.TCPConnector(
                 limit=self._max_connections, limit_per_host=self._max_connections
             )
-            self._session = aiohttp.ClientSession(
-                connector=connector, timeout=self._timeout, headers={"User-Agent": USER_AGENT}
-            )
+            self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
         return self._session
 
     async def open(self) -> None:
@@ -259,7 +258,8 @@ class Transport:
     async def request(self, call: Call) -> Any:
         """Send ``call`` and return its decoded JSON body (``None`` for an empty body)."""
         url = self.url(call)
-        headers = {"Accept": "application/json"}
+        # User-Agent per request: a caller's own session does not carry ours.
+        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         data: Any = None
         if call.json is not None:
             headers["Content-Type"] = "application/json"
@@ -327,6 +327,8 @@ class Transport:
                     data=form() if form is not None else data,
                     timeout=timeout,
                     allow_redirects=False,
+                    # No body, no content type (aiohttp would declare octet-stream).
+                    skip_auto_headers=_NO_CONTENT_TYPE if data is None and form is None else None,
                 ) as resp:
                     body = await resp.read()
                     response = _Response(resp.status, resp.headers, body)
