@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import types
 import base64
+import types
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
