@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
+from ._jsonlib import gc_paused
 from ._models import Page
 from .errors import PaginationError
 
@@ -14,9 +15,20 @@ __all__ = ["AsyncPager", "FetchPage"]
 
 T = TypeVar("T")
 
-#: Fetches one page: ``(page_token or None, page size to ask for or None) -> Page``.
+
+class RawPage(Protocol):
+    """A page as received: decoded only when needed."""
+
+    def peek_next_token(self) -> str | None:
+        """A cheap guess at the next-page token, from the raw body (may be wrong)."""
+
+    def parse(self) -> Page[Any]:
+        """The decoded page (its items still raw JSON for ``build``)."""
+
+
+#: Fetches one page: ``(page_token or None, page size to ask for or None) -> page``.
 #: The page's items may be raw JSON that ``build`` turns into models.
-FetchPage = Callable[[str | None, int | None], Awaitable[Page[Any]]]
+FetchPage = Callable[[str | None, int | None], Awaitable["RawPage | Page[Any]"]]
 #: Turns a page's raw items into models.
 BuildItems = Callable[[list[Any]], list[T]]
 
@@ -109,16 +121,38 @@ class AsyncPager(Generic[T]):
         seen: set[str] = set()
         if token:
             seen.add(token)
-        pending: asyncio.Task[Page[Any]] | None = None
+        pending: asyncio.Task[Any] | None = None
+        guess: str | None = None
         try:
-            page = await self._fetch(token, self._ask(remaining))
+            raw: RawPage | Page[Any] | None = await self._fetch(token, self._ask(remaining))
             while True:
-                if remaining is not None and len(page.items) > remaining:
-                    page = Page(page.items[:remaining], page.next_page_token, page.total_size)
-                if remaining is not None:
-                    remaining -= len(page.items)
-                next_token = page.next_page_token if self._paginated else None
-                more = bool(next_token) and bool(page.items) and remaining != 0
+                assert raw is not None
+                # With no size cap the next request cannot change, so it goes out on a cheap
+                # look at the raw body, before this page is decoded and built; the guess is
+                # checked against the decoded page below.
+                if self._prefetch and self._paginated and remaining is None:
+                    guess = _peek(raw)
+                    if guess and guess not in seen:
+                        pending = asyncio.ensure_future(self._fetch(guess, self._ask(None)))
+                        await asyncio.sleep(0)  # let it reach the wire first
+                stale: asyncio.Task[Any] | None = None
+                # Decoding and building only make new objects; one collection after the page
+                # beats dozens during it (and the raw JSON is gone by then).
+                with gc_paused():
+                    page = raw if isinstance(raw, Page) else raw.parse()
+                    raw = None
+                    if remaining is not None and len(page.items) > remaining:
+                        page = Page(page.items[:remaining], page.next_page_token, page.total_size)
+                    if remaining is not None:
+                        remaining -= len(page.items)
+                    next_token = page.next_page_token if self._paginated else None
+                    more = bool(next_token) and bool(page.items) and remaining != 0
+                    if pending is not None and (not more or next_token != guess):
+                        stale, pending = pending, None
+                    if page.items and self._build is not None:
+                        page = Page(self._build(page.items), page.next_page_token, page.total_size)
+                if stale is not None:
+                    await _discard(stale)
                 if more:
                     assert next_token is not None
                     if next_token in seen:
@@ -127,28 +161,35 @@ class AsyncPager(Generic[T]):
                             "stopping instead of looping"
                         )
                     seen.add(next_token)
-                    if self._prefetch:
+                    if self._prefetch and pending is None:
                         pending = asyncio.ensure_future(
                             self._fetch(next_token, self._ask(remaining))
                         )
-                        # Let the new task put its request on the wire before the CPU-bound
-                        # work below (building models, the caller's loop) holds the thread.
+                        # Let the new task put its request on the wire before the caller's
+                        # loop holds the thread.
                         await asyncio.sleep(0)
                 if page.items:
-                    if self._build is not None:
-                        page = Page(self._build(page.items), page.next_page_token, page.total_size)
                     yield page
                 if not more:
                     return
                 if pending is not None:
-                    page = await pending
+                    raw = await pending
                     pending = None
                 else:
-                    page = await self._fetch(next_token, self._ask(remaining))
+                    raw = await self._fetch(next_token, self._ask(remaining))
         finally:
             if pending is not None:
-                pending.cancel()
-                # wait() never raises the task's own error; our own cancellation still does.
-                await asyncio.wait([pending])
-                if not pending.cancelled():
-                    pending.exception()  # retrieved: the caller left before needing it
+                await _discard(pending)
+
+
+def _peek(raw: RawPage | Page[Any]) -> str | None:
+    return None if isinstance(raw, Page) else raw.peek_next_token()
+
+
+async def _discard(task: asyncio.Task[Any]) -> None:
+    """Cancel a fetch nobody needs any more and wait for it to end."""
+    task.cancel()
+    # wait() never raises the task's own error; our own cancellation still does.
+    await asyncio.wait([task])
+    if not task.cancelled():
+        task.exception()  # retrieved: nobody needed the page

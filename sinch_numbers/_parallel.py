@@ -15,7 +15,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any, TypeVar
 
 from ._models import Page
-from ._pager import AsyncPager, BuildItems, FetchPage
+from ._pager import AsyncPager, BuildItems, FetchPage, RawPage
 
 __all__ = ["ParallelPager"]
 
@@ -59,7 +59,7 @@ class ParallelPager(AsyncPager[T]):
         gate = asyncio.Semaphore(self._parallel)
 
         def gated(fetch: FetchPage) -> FetchPage:
-            async def run(token: str | None, ask: int | None) -> Page[T]:
+            async def run(token: str | None, ask: int | None) -> RawPage | Page[Any]:
                 async with gate:
                     return await fetch(token, ask)
 

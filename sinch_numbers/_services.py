@@ -4,6 +4,7 @@ models from the JSON that comes back. Services never touch aiohttp."""
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Callable, Iterable
 from typing import Any, TypeAlias, TypeVar
 from urllib.parse import quote
@@ -25,7 +26,7 @@ from ._models import (
 )
 from ._pager import AsyncPager, FetchPage
 from ._parallel import DIGITS, ParallelPager
-from ._transport import Call, Transport
+from ._transport import Call, Reply, Transport
 from ._unset import UNSET, Unset
 from ._validation import (
     check_enum,
@@ -286,6 +287,47 @@ def _raw_list(data: Any, key: str) -> builtins.list[Any]:
     return items
 
 
+_PEEK_MIN_BODY = 16 * 1024
+_NEXT_PAGE_TOKEN = re.compile(rb'"nextPageToken"\s*:\s*"([^"\\]{1,512})"')
+
+
+class _ActiveNumbersPage:
+    """A ListActiveNumbersResponse as received, decoded only when the pager asks."""
+
+    __slots__ = ("_reply",)
+
+    def __init__(self, reply: Reply) -> None:
+        self._reply = reply
+
+    def peek_next_token(self) -> str | None:
+        # A cheap look at the raw body, so the next request can go out before this page is
+        # decoded. Only a guess: the pager checks it against the decoded page.
+        body = self._reply.body
+        if len(body) < _PEEK_MIN_BODY:
+            return None  # small pages decode fast: not worth a guess
+        at = body.rfind(b'"nextPageToken"')
+        if at < 0:
+            return None
+        match = _NEXT_PAGE_TOKEN.match(body, at)
+        if match is None:
+            return None
+        try:
+            return match.group(1).decode()
+        except UnicodeDecodeError:
+            return None
+
+    def parse(self) -> Page[Any]:
+        data = self._reply.json()
+        items = _raw_list(data, "activeNumbers")
+        next_token = data.get("nextPageToken") if data else None
+        total = data.get("totalSize") if data else None
+        return Page(
+            items,
+            next_token if isinstance(next_token, str) else None,
+            total if isinstance(total, int) and not isinstance(total, bool) else None,
+        )
+
+
 def _builder(model: type[T]) -> Callable[[builtins.list[Any]], builtins.list[T]]:
     def build(items: builtins.list[Any]) -> builtins.list[T]:
         return structure_list(items, model)
@@ -362,20 +404,14 @@ class ActiveNumbersService(_Service):
     def _fetcher(self, query: builtins.list[tuple[str, str]]) -> FetchPage:
         transport = self._transport
 
-        async def fetch(token: str | None, ask: int | None) -> Page[Any]:
+        async def fetch(token: str | None, ask: int | None) -> _ActiveNumbersPage:
             page_query = list(query)
             if ask is not None:
                 page_query.append(("pageSize", str(ask)))
             if token:
                 page_query.append(("pageToken", token))
-            data = await transport.request(Call("GET", "/activeNumbers", page_query))
-            items = _raw_list(data, "activeNumbers")
-            next_token = data.get("nextPageToken") if data else None
-            total = data.get("totalSize") if data else None
-            return Page(
-                items,
-                next_token if isinstance(next_token, str) else None,
-                total if isinstance(total, int) and not isinstance(total, bool) else None,
+            return _ActiveNumbersPage(
+                await transport.send(Call("GET", "/activeNumbers", page_query))
             )
 
         return fetch

@@ -37,7 +37,7 @@ from .errors import (
     TransportError,
 )
 
-__all__ = ["Call", "Transport"]
+__all__ = ["Call", "Reply", "Transport"]
 
 logger = logging.getLogger("sinch_numbers")
 logger.addHandler(logging.NullHandler())
@@ -73,6 +73,25 @@ class _Response:
     status: int
     headers: CIMultiDictProxy[str] | CIMultiDict[str]
     body: bytes
+
+
+class Reply:
+    """A successful response; :meth:`json` decodes its body (errors as ResponseDecodeError)."""
+
+    __slots__ = ("_transport", "method", "response", "url")
+
+    def __init__(self, transport: Transport, response: _Response, method: str, url: URL) -> None:
+        self._transport = transport
+        self.response = response
+        self.method = method
+        self.url = url
+
+    @property
+    def body(self) -> bytes:
+        return self.response.body
+
+    def json(self) -> Any:
+        return self._transport.decode(self.response, self.method, self.url)
 
 
 class _Auth:
@@ -257,6 +276,10 @@ class Transport:
 
     async def request(self, call: Call) -> Any:
         """Send ``call`` and return its decoded JSON body (``None`` for an empty body)."""
+        return (await self.send(call)).json()
+
+    async def send(self, call: Call) -> Reply:
+        """Send ``call``; a 2xx :class:`Reply` whose body is decoded on demand."""
         url = self.url(call)
         # User-Agent per request: a caller's own session does not carry ours.
         headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
@@ -277,7 +300,7 @@ class Transport:
         )
         if response.status >= 300:
             raise self.api_error(response, call.method, url)
-        return self.decode(response, call.method, url)
+        return Reply(self, response, call.method, url)
 
     # --- machinery ---
 

@@ -701,3 +701,34 @@ def test_public_names() -> None:
         if not name.startswith(("_", "@")) and not isinstance(value, types.ModuleType)
     }
     assert set(sn.__all__) - {"__version__"} == public
+
+
+class TestSpeculativePrefetch:
+    """The next request may go out on a guess from the raw body; a wrong guess costs nothing."""
+
+    async def test_wrong_guess_is_discarded(self, server: ScriptedServer) -> None:
+        """A body whose last "nextPageToken" key is not the real one still lists correctly."""
+        # The real token comes first and an item carries a decoy key of the same name, so a
+        # look at the raw body guesses wrong; pages are large enough to be guessed on.
+        padding = "x" * 400
+
+        def handler(seen: Seen) -> web.Response:
+            page = int(seen.param("pageToken") or 0)
+            if seen.param("pageToken") == "decoy":
+                return error_response(400, "INVALID_ARGUMENT", "unknown page token")
+            items = [
+                active_number_json(f"+1202555{page:02d}{i:02d}", displayName=padding)
+                for i in range(50)
+            ]
+            items[-1]["nextPageToken"] = "decoy"
+            body: dict[str, Any] = {"nextPageToken": str(page + 1) if page < 2 else ""}
+            body["activeNumbers"] = items
+            return json_response(body)
+
+        server.route("GET", "/activeNumbers", handler)
+        async with server.client() as client:
+            got = [n.phone_number async for n in client.active_numbers.list(page_size=50)]
+        assert got == [f"+1202555{p:02d}{i:02d}" for p in range(3) for i in range(50)]
+        tokens = [r.param("pageToken") for r in server.api_requests()]
+        assert "decoy" in tokens  # the guess really went out, and was discarded
+        assert [t for t in tokens if t != "decoy"] == [None, "1", "2"]
