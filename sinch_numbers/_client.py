@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from types import TracebackType
@@ -33,8 +34,8 @@ def _timeout(value: Any) -> aiohttp.ClientTimeout:
         raise TypeError(
             f"timeout must be seconds or aiohttp.ClientTimeout, got {type(value).__name__}"
         )
-    if value <= 0:
-        raise ValueError(f"timeout must be positive, got {value}")
+    if not 0 < value < math.inf:  # also refuses NaN
+        raise ValueError(f"timeout must be a positive, finite number of seconds, got {value}")
     return aiohttp.ClientTimeout(total=float(value))
 
 
@@ -153,7 +154,7 @@ class NumbersClient:
         )
 
     @property
-    def retry(self) -> Any:
+    def retry(self) -> RetryPolicy:
         """The :class:`RetryPolicy` in force."""
         return self._transport.retry
 

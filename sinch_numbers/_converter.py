@@ -29,7 +29,7 @@ import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from . import _enums
-from ._jsonlib import gc_paused
+from ._jsonlib import dumps, gc_paused
 from ._models import (
     VoiceConfigurationEST,
     VoiceConfigurationFAX,
@@ -40,6 +40,7 @@ from .errors import ResponseDecodeError
 
 __all__ = [
     "converter",
+    "json_text",
     "request_converter",
     "structure",
     "structure_list",
@@ -420,12 +421,29 @@ _DECODE_ERRORS = (
 )
 
 
+def json_text(value: Any) -> str:
+    """Decoded JSON as JSON text again, for an error's ``text`` when the raw body is gone."""
+    try:
+        return dumps(value).decode("utf-8", "replace")
+    except (TypeError, ValueError, RecursionError):  # pragma: no cover - JSON always encodes
+        return repr(value)
+
+
 @typing.overload
-def structure(data: Any, cls: type[T], *, http_status: int = ..., what: str = ...) -> T: ...
+def structure(
+    data: Any, cls: type[T], *, http_status: int = ..., what: str = ..., raw: bytes | None = ...
+) -> T: ...
 @typing.overload
-def structure(data: Any, cls: Any, *, http_status: int = ..., what: str = ...) -> Any: ...
-def structure(data: Any, cls: Any, *, http_status: int = 200, what: str = "") -> Any:
-    """Build ``cls`` from decoded JSON, or raise :class:`ResponseDecodeError`."""
+def structure(
+    data: Any, cls: Any, *, http_status: int = ..., what: str = ..., raw: bytes | None = ...
+) -> Any: ...
+def structure(
+    data: Any, cls: Any, *, http_status: int = 200, what: str = "", raw: bytes | None = None
+) -> Any:
+    """Build ``cls`` from decoded JSON, or raise :class:`ResponseDecodeError`.
+
+    ``raw`` is the body ``data`` was decoded from: the error keeps it as its ``text``.
+    """
     try:
         return converter.structure(data, cls)
     except _DECODE_ERRORS as exc:
@@ -433,7 +451,7 @@ def structure(data: Any, cls: Any, *, http_status: int = 200, what: str = "") ->
         raise ResponseDecodeError(
             f"response is not a valid {name}: {type(exc).__name__}: {exc}",
             http_status=http_status,
-            text=repr(data)[:2000],
+            text=raw.decode("utf-8", "replace") if raw is not None else json_text(data),
         ) from exc
 
 
@@ -447,7 +465,7 @@ def structure_list(items: list[Any], cls: type[T]) -> list[T]:
         raise ResponseDecodeError(
             f"response is not a valid list of {cls.__name__}: {type(exc).__name__}: {exc}",
             http_status=200,
-            text=repr(items)[:2000],
+            text=json_text(items),
         ) from exc
 
 

@@ -137,6 +137,7 @@ class _Upload:
         self._path: str | None = None
         self._fileobj: IO[bytes] | None = None
         self._start: int | None = None
+        self._read_from = False
         guessed_name: str | None = None
         if isinstance(file, bytes | bytearray | memoryview):
             # A mutable buffer is copied so a retry sends what the caller passed.
@@ -192,10 +193,18 @@ class _Upload:
         assert source is not None
         if self._start is not None:
             source.seek(self._start)
+        self._read_from = True
         while chunk := await loop.run_in_executor(None, source.read, _CHUNK):
             if not isinstance(chunk, bytes | bytearray | memoryview):
                 raise TypeError("file must be opened in binary mode: read() returned text")
             yield bytes(chunk)
+
+    def replayable(self) -> bool:
+        """Whether another attempt would send the same bytes.
+
+        A file object that cannot seek cannot be rewound once an attempt has read from it.
+        """
+        return self._fileobj is None or self._start is not None or not self._read_from
 
     async def aclose(self) -> None:
         """Finish every stream an attempt left suspended, so no file stays open.
@@ -294,7 +303,8 @@ class NumberOrdersService(_Service):
     ) -> Registration:
         """Replace the order's registration details (the fields ``lookup_requirements`` lists).
 
-        A PUT of the same body, so it is retried like a read.
+        Not retried once sent (it stores the details): if the outcome is unknown the error says
+        how to check.
         """
         path = _order_path(number_order_id, "/registration")
         if not isinstance(request_details, Mapping):
@@ -305,7 +315,15 @@ class NumberOrdersService(_Service):
         for key in details:
             if not isinstance(key, str):
                 raise TypeError(f"request_details keys must be strings, got {key!r}")
-        call = Call("PUT", path, json={"requestDetails": details})
+        call = Call(
+            "PUT",
+            path,
+            json={"requestDetails": details},
+            safe=False,
+            check_hint=(
+                f"check with `await client.number_orders.get_registration({number_order_id!r})`"
+            ),
+        )
         return await self._get_model(call, Registration)
 
     async def upload_attachment(
@@ -347,6 +365,7 @@ class NumberOrdersService(_Service):
             "POST",
             path,
             form=form,
+            replayable=upload.replayable,
             safe=False,
             check_hint=(
                 f"check with `await client.number_orders.get_registration({number_order_id!r})`"

@@ -91,7 +91,8 @@ class ParallelPager(AsyncPager[T]):
 
     async def _arrivals(self) -> AsyncGenerator[Page[T], None]:
         """Pages from all streams in the order they arrive."""
-        queue: asyncio.Queue[Page[T] | BaseException | None] = asyncio.Queue()
+        # Bounded, so the streams wait for a slow consumer instead of buffering the listing.
+        queue: asyncio.Queue[Page[T] | BaseException | None] = asyncio.Queue(self._parallel)
 
         async def pump(stream: AsyncPager[T]) -> None:
             try:

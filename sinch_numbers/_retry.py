@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import random
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -14,7 +16,8 @@ __all__ = ["RetryPolicy"]
 
 def _at_least(minimum: float) -> Any:
     def check(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        # ``not value >= minimum`` also refuses NaN, which compares false with everything.
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value >= minimum:
             raise ValueError(
                 f"RetryPolicy.{attribute.name} must be a number >= {minimum}, got {value!r}"
             )
@@ -25,10 +28,30 @@ def _at_least(minimum: float) -> Any:
 def _optional_positive(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    # ``not 0 < value < inf`` also refuses NaN; ``None`` is the way to say "no limit".
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
         raise ValueError(
-            f"RetryPolicy.{attribute.name} must be a positive number or None, got {value!r}"
+            f"RetryPolicy.{attribute.name} must be a positive finite number or None, got {value!r}"
         )
+
+
+def _bool(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"RetryPolicy.{attribute.name} must be a bool, got {type(value).__name__}")
+
+
+def _statuses(value: Any) -> frozenset[int]:
+    if isinstance(value, int) or not isinstance(value, Iterable):
+        raise TypeError(
+            f"RetryPolicy.retry_statuses must be a set of HTTP status codes, got {value!r}"
+        )
+    statuses = frozenset(value)
+    for status in statuses:
+        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
+            raise ValueError(
+                f"RetryPolicy.retry_statuses must hold HTTP status codes, got {status!r}"
+            )
+    return statuses
 
 
 def _positive_int(_: object, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -69,10 +92,10 @@ class RetryPolicy:
     backoff_multiplier: float = attrs.field(default=2.0, validator=_at_least(1))
     backoff_max: float = attrs.field(default=8.0, validator=_at_least(0))
     deadline: float | None = attrs.field(default=60.0, validator=_optional_positive)
-    respect_retry_after: bool = True
+    respect_retry_after: bool = attrs.field(default=True, validator=_bool)
     retry_after_max: float = attrs.field(default=30.0, validator=_at_least(0))
     retry_statuses: frozenset[int] = attrs.field(
-        default=frozenset({408, 429, 500, 502, 503, 504}), converter=frozenset
+        default=frozenset({408, 429, 500, 502, 503, 504}), converter=_statuses
     )
 
     def backoff(self, retry_number: int, rng: random.Random | None = None) -> float:

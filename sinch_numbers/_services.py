@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeAlias, TypeVar
 from urllib.parse import quote
 
+import attrs
+
 from ._converter import structure, structure_list, unstructure_request
 from ._enums import Capability, NumberType, OrderBy, SearchPattern
 from ._models import (
@@ -67,8 +69,8 @@ class _Service:
         return f"<{type(self).__name__}>"
 
     async def _get_model(self, call: Call, model: type[T]) -> T:
-        data = await self._transport.request(call)
-        return structure(data, model)
+        reply = await self._transport.send(call)
+        return structure(reply.json(), model, http_status=reply.status, raw=reply.body)
 
 
 def _number_path(collection: str, phone_number: Any, suffix: str = "") -> str:
@@ -140,6 +142,10 @@ def _address_body(display_name: Any, address: Any) -> dict[str, Any]:
     check_text(display_name, "display_name", allow_empty=False)
     if not isinstance(address, EmergencyAddress):
         raise TypeError(f"address must be an EmergencyAddress, got {type(address).__name__}")
+    for field in attrs.fields(EmergencyAddress):
+        value = getattr(address, field.name)
+        if value is not None:
+            check_text(value, f"address.{field.name}")
     missing = [name for name in _REQUIRED_ADDRESS_FIELDS if not getattr(address, name)]
     if missing:
         raise ValueError("address is missing required fields: " + ", ".join(missing))
@@ -196,8 +202,8 @@ class AvailableNumbersService(_Service):
 
         async def fetch(_token: str | None, ask: int | None) -> Page[Any]:
             page_query = query + ([("size", str(ask))] if ask is not None else [])
-            data = await transport.request(Call("GET", "/availableNumbers", page_query))
-            return Page(_raw_list(data, "availableNumbers"))
+            reply = await transport.send(Call("GET", "/availableNumbers", page_query))
+            return Page(_list_body(reply, "availableNumbers")[1])
 
         return AsyncPager(fetch, build=_builder(AvailableNumber), size=size, paginated=False)
 
@@ -265,26 +271,29 @@ class AvailableNumbersService(_Service):
         return await self._get_model(call, ActiveNumber)
 
 
-def _raw_list(data: Any, key: str) -> builtins.list[Any]:
-    """The raw items of a list response (``[]`` when absent)."""
+def _list_body(reply: Reply, key: str) -> tuple[dict[str, Any], builtins.list[Any]]:
+    """A list response decoded, and its raw items (``[]`` when absent)."""
+    data = reply.json()
     if data is None:
-        return []
+        return {}, []
     if not isinstance(data, dict):
-        raise ResponseDecodeError(
-            f"expected a JSON object with {key!r}, got {type(data).__name__}",
-            http_status=200,
-            text=repr(data)[:2000],
+        raise _decode_error(
+            reply, f"expected a JSON object with {key!r}, got {type(data).__name__}"
         )
     items = data.get(key)
     if items is None:
-        return []
+        return data, []
     if not isinstance(items, builtins.list):
-        raise ResponseDecodeError(
-            f"{key!r} is not a JSON array but {type(items).__name__}",
-            http_status=200,
-            text=repr(data)[:2000],
-        )
-    return items
+        raise _decode_error(reply, f"{key!r} is not a JSON array but {type(items).__name__}")
+    return data, items
+
+
+def _decode_error(reply: Reply, message: str) -> ResponseDecodeError:
+    return ResponseDecodeError(
+        f"{reply.method} {reply.url.raw_path}: {message}",
+        http_status=reply.status,
+        text=reply.body.decode("utf-8", "replace"),
+    )
 
 
 _PEEK_MIN_BODY = 16 * 1024
@@ -317,13 +326,17 @@ class _ActiveNumbersPage:
             return None
 
     def parse(self) -> Page[Any]:
-        data = self._reply.json()
-        items = _raw_list(data, "activeNumbers")
-        next_token = data.get("nextPageToken") if data else None
-        total = data.get("totalSize") if data else None
+        data, items = _list_body(self._reply, "activeNumbers")
+        next_token = data.get("nextPageToken")
+        if next_token is not None and not isinstance(next_token, str):
+            # Not "no more pages": ending here would drop the rest of the listing unnoticed.
+            raise _decode_error(
+                self._reply, f"'nextPageToken' is not a string but {type(next_token).__name__}"
+            )
+        total = data.get("totalSize")
         return Page(
             items,
-            next_token if isinstance(next_token, str) else None,
+            next_token,
             total if isinstance(total, int) and not isinstance(total, bool) else None,
         )
 
@@ -388,6 +401,8 @@ class ActiveNumbersService(_Service):
             check_positive_int(size, "size")
         if page_token is not None:
             check_text(page_token, "page_token", allow_empty=False)
+        if not isinstance(prefetch, bool):
+            raise TypeError(f"prefetch must be a bool, got {type(prefetch).__name__}")
         if parallel is not None:
             return self._parallel_list(
                 query, parallel, order_by, page_size, size, page_token, number_pattern, prefetch
@@ -563,8 +578,8 @@ class AvailableRegionsService(_Service):
         transport = self._transport
 
         async def fetch(_token: str | None, _ask: int | None) -> Page[Any]:
-            data = await transport.request(Call("GET", "/availableRegions", query))
-            return Page(_raw_list(data, "availableRegions"))
+            reply = await transport.send(Call("GET", "/availableRegions", query))
+            return Page(_list_body(reply, "availableRegions")[1])
 
         return AsyncPager(fetch, build=_builder(Region), paginated=False)
 

@@ -46,6 +46,9 @@ USER_AGENT = f"sinch-numbers-python/{__version__} aiohttp/{aiohttp.__version__}"
 _NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 _TRANSPORT_FAILURES = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
 _NO_CONTENT_TYPE = ("Content-Type",)
+# What a JSON decoder raises on a body it cannot decode: the stdlib decoder (used without the
+# orjson extra) overflows the stack on deeply nested arrays instead of raising ValueError.
+_JSON_ERRORS = (ValueError, RecursionError)
 # Renew an OAuth token this long before it expires, so no request carries a dying token.
 _TOKEN_MARGIN = 60.0
 
@@ -66,6 +69,9 @@ class Call:
     safe: bool = True
     #: How to check the outcome of an unsafe call that failed half-way (goes in the error).
     check_hint: str | None = None
+    #: Whether ``form`` can still build the same body again (a stream that cannot be rewound
+    #: cannot be sent twice); ``None``: always.
+    replayable: Callable[[], bool] | None = None
 
 
 @attrs.define(slots=True)
@@ -89,6 +95,10 @@ class Reply:
     @property
     def body(self) -> bytes:
         return self.response.body
+
+    @property
+    def status(self) -> int:
+        return self.response.status
 
     def json(self) -> Any:
         return self._transport.decode(self.response, self.method, self.url)
@@ -160,7 +170,6 @@ class _OAuth(_Auth):
             headers={"Authorization": self._basic, "Accept": "application/json"},
             data={"grant_type": "client_credentials"},
             safe=True,
-            what="token request",
         )
         if response.status >= 300:
             error = transport.api_error(response, "POST", self._auth_url)
@@ -297,6 +306,7 @@ class Transport:
             safe=call.safe,
             authorize=True,
             check_hint=call.check_hint,
+            replayable=call.replayable,
         )
         if response.status >= 300:
             raise self.api_error(response, call.method, url)
@@ -315,7 +325,7 @@ class Transport:
         safe: bool,
         authorize: bool = False,
         check_hint: str | None = None,
-        what: str = "request",
+        replayable: Callable[[], bool] | None = None,
     ) -> _Response:
         """One logical request with retries; returns the final response (any status)."""
         session = self._session_or_open()
@@ -375,7 +385,7 @@ class Transport:
                     attempt,
                     latency,
                 )
-                retryable = safe or not reached
+                retryable = (safe or not reached) and (replayable is None or replayable())
                 delay = self._next_delay(policy, attempt, None, deadline) if retryable else None
                 if delay is None:
                     unknown = reached and not safe
@@ -411,13 +421,18 @@ class Transport:
                 and auth_header not in expired_tokens
                 and len(expired_tokens) < policy.max_attempts
                 and "expired" in response.headers.get("WWW-Authenticate", "").lower()
+                and (replayable is None or replayable())
             ):
                 # One refresh and one replay; this does not count as a retry attempt.
                 expired_tokens.add(auth_header)
                 attempt -= 1
                 await self.auth.refresh(self, auth_header)
                 continue
-            retryable = status in policy.retry_statuses and (safe or status == 429)
+            retryable = (
+                status in policy.retry_statuses
+                and (safe or status == 429)
+                and (replayable is None or replayable())
+            )
             retry_after = RetryPolicy.parse_retry_after(response.headers.get("Retry-After"))
             delay = self._next_delay(policy, attempt, retry_after, deadline) if retryable else None
             if delay is None:
@@ -464,7 +479,7 @@ class Transport:
         try:
             with _jsonlib.gc_paused():
                 return _jsonlib.loads(response.body)
-        except ValueError as exc:
+        except _JSON_ERRORS as exc:
             raise ResponseDecodeError(
                 f"{method} {url.raw_path}: the {response.status} response is not JSON "
                 f"({response.headers.get('Content-Type', 'no content type')})",
@@ -487,7 +502,7 @@ class Transport:
         error: dict[str, Any] = {}
         try:
             parsed = _jsonlib.loads(response.body) if response.body.strip() else None
-        except ValueError:
+        except _JSON_ERRORS:
             parsed = None
         if isinstance(parsed, dict):
             envelope = parsed

@@ -36,6 +36,7 @@ import hashlib
 import hmac
 import inspect
 import logging
+import math
 import sys
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import datetime
@@ -206,8 +207,14 @@ class _CallbackReceiver:
             raise ValueError("max_body_size must be a positive int")
         if deduplicate is not None and (type(deduplicate) is not int or deduplicate < 0):
             raise ValueError("deduplicate must be None or an int >= 0")
-        if shutdown_timeout is not None and shutdown_timeout < 0:
-            raise ValueError("shutdown_timeout must be None or >= 0")
+        if shutdown_timeout is not None:
+            if isinstance(shutdown_timeout, bool) or not isinstance(shutdown_timeout, int | float):
+                raise TypeError(
+                    "shutdown_timeout must be None or seconds, "
+                    f"got {type(shutdown_timeout).__name__}"
+                )
+            if not 0 <= shutdown_timeout < math.inf:  # also refuses NaN
+                raise ValueError("shutdown_timeout must be None or a finite number >= 0")
         self._secret = secret
         self._on_event = on_event
         self.max_body_size = max_body_size

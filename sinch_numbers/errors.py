@@ -8,7 +8,7 @@ No exception text ever contains a key secret, token or HMAC secret.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -98,12 +98,16 @@ class ApiError(SinchNumbersError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keep the keyword-only constructor picklable (multiprocessing, task queues).
-        return (_rebuild_api_error, (type(self), self.message, self.__dict__.copy()))
+        return (_rebuild_error, (type(self), self.args, self.__dict__.copy()))
 
 
-def _rebuild_api_error(cls: type[ApiError], message: str, state: dict[str, Any]) -> ApiError:
+E = TypeVar("E", bound=Exception)
+
+
+def _rebuild_error(cls: type[E], args: tuple[Any, ...], state: dict[str, Any]) -> E:
+    # The exception's args (its full text) and attributes, without the keyword-only __init__.
     err = cls.__new__(cls)
-    Exception.__init__(err, message)
+    Exception.__init__(err, *args)
     err.__dict__.update(state)
     return err
 
@@ -118,7 +122,10 @@ class InvalidArgumentError(ApiError):
         for detail in self.details:
             if not isinstance(detail, Mapping):
                 continue
-            for violation in detail.get("fieldViolations") or ():
+            violations = detail.get("fieldViolations")
+            if not isinstance(violations, list):
+                continue  # absent, or not the array the envelope promises
+            for violation in violations:
                 if isinstance(violation, Mapping):
                     found.append(
                         FieldViolation(
@@ -198,6 +205,10 @@ class ResponseDecodeError(SinchNumbersError):
         self.http_status = http_status
         self.text = text[:_RAW_TEXT_LIMIT]
         super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The keyword-only http_status would otherwise break pickle and copy.
+        return (_rebuild_error, (type(self), self.args, self.__dict__.copy()))
 
 
 class ClientClosedError(SinchNumbersError, RuntimeError):
