@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 import mimetypes
 import os
 import re
@@ -311,10 +312,7 @@ class NumberOrdersService(_Service):
             raise TypeError(
                 f"request_details must be a mapping, got {type(request_details).__name__}"
             )
-        details = dict(request_details)
-        for key in details:
-            if not isinstance(key, str):
-                raise TypeError(f"request_details keys must be strings, got {key!r}")
+        details = _json_value(request_details, "request_details")
         call = Call(
             "PUT",
             path,
@@ -436,6 +434,38 @@ class NumberOrdersService(_Service):
 
     #: Short alias of :meth:`wait_for_state`.
     wait = wait_for_state
+
+
+_MAX_JSON_DEPTH = 32
+
+
+def _json_value(value: Any, where: str, depth: int = 0) -> Any:
+    """``value`` as plain JSON data, or TypeError/ValueError saying where it is not JSON.
+
+    Checked here rather than left to the encoder, which would refuse some values with an
+    anonymous error and silently change others (NaN to null, datetimes to strings).
+    """
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where} must be a finite number, got {value}")
+        return value
+    if depth >= _MAX_JSON_DEPTH:
+        raise ValueError(f"{where} is nested more than {_MAX_JSON_DEPTH} levels deep")
+    if isinstance(value, Mapping):
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{where} keys must be strings, got {key!r}")
+            result[key] = _json_value(item, f"{where}[{key!r}]", depth + 1)
+        return result
+    if isinstance(value, list | tuple):
+        return [_json_value(item, f"{where}[{i}]", depth + 1) for i, item in enumerate(value)]
+    raise TypeError(
+        f"{where} must hold only JSON values (str, int, float, bool, None, lists and "
+        f"mappings), got {type(value).__name__}"
+    )
 
 
 def _check_seconds(value: Any, arg: str) -> None:

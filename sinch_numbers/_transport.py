@@ -11,6 +11,7 @@ import asyncio
 import base64
 import logging
 import random
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -49,6 +50,11 @@ _NO_CONTENT_TYPE = ("Content-Type",)
 # What a JSON decoder raises on a body it cannot decode: the stdlib decoder (used without the
 # orjson extra) overflows the stack on deeply nested arrays instead of raising ValueError.
 _JSON_ERRORS = (ValueError, RecursionError)
+# What an access token may hold to go in a header: printable ASCII, no spaces (RFC 6750).
+_TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")
+# Secrets shorter than this are not scrubbed from error texts: they would mangle the text and
+# real keys and tokens are far longer.
+_MIN_REDACTED = 8
 # Renew an OAuth token this long before it expires, so no request carries a dying token.
 _TOKEN_MARGIN = 60.0
 
@@ -109,6 +115,10 @@ class _Auth:
 
     refreshable = False
 
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never reach an error text (a server may echo them back)."""
+        return ()
+
     async def authorization(self, transport: Transport) -> str:
         raise NotImplementedError
 
@@ -117,10 +127,14 @@ class _Auth:
 
 
 class _BasicAuth(_Auth):
-    __slots__ = ("_header",)
+    __slots__ = ("_header", "_secrets")
 
     def __init__(self, key_id: str, key_secret: str) -> None:
         self._header = _basic(key_id, key_secret)
+        self._secrets = (key_secret, self._header.removeprefix("Basic "))
+
+    def secrets(self) -> tuple[str, ...]:
+        return self._secrets
 
     def __repr__(self) -> str:
         return "<BasicAuth>"
@@ -136,6 +150,7 @@ class _OAuth(_Auth):
 
     def __init__(self, key_id: str, key_secret: str, auth_url: URL) -> None:
         self._basic = _basic(key_id, key_secret)
+        self._key_secrets = (key_secret, self._basic.removeprefix("Basic "))
         self._auth_url = auth_url
         self._header: str | None = None
         self._expires_at = 0.0
@@ -144,6 +159,11 @@ class _OAuth(_Auth):
 
     def __repr__(self) -> str:
         return f"<OAuth token_url={str(self._auth_url)!r}>"
+
+    def secrets(self) -> tuple[str, ...]:
+        if self._header is None:
+            return self._key_secrets
+        return (*self._key_secrets, self._header.removeprefix("Bearer "))
 
     def _valid(self, transport: Transport) -> bool:
         return self._header is not None and transport.clock() < self._expires_at
@@ -183,11 +203,21 @@ class _OAuth(_Auth):
                     url=str(self._auth_url),
                 ) from None
             raise error
-        payload = transport.decode(response, "POST", self._auth_url)
+        try:
+            payload = transport.decode(response, "POST", self._auth_url)
+        except ResponseDecodeError as exc:
+            # Without the raw text: a body that is not JSON may still carry the token.
+            raise ResponseDecodeError(str(exc), http_status=response.status) from None
         token = payload.get("access_token") if isinstance(payload, dict) else None
         if not isinstance(token, str) or not token:
             raise ResponseDecodeError(
                 "token response has no access_token", http_status=response.status
+            )
+        if not _TOKEN_CHARS.fullmatch(token):
+            raise ResponseDecodeError(
+                "token response has an access_token that cannot be sent in a header "
+                "(not printable ASCII)",
+                http_status=response.status,
             )
         lifetime = payload.get("expires_in", 3600)
         if isinstance(lifetime, bool) or not isinstance(lifetime, int | float):
@@ -473,6 +503,13 @@ class Transport:
             return None
         return delay
 
+    def redact(self, text: str) -> str:
+        """``text`` with the key secret and tokens blanked out, should a server echo them."""
+        for secret in self.auth.secrets():
+            if len(secret) >= _MIN_REDACTED and secret in text:
+                text = text.replace(secret, "[redacted]")
+        return text
+
     def decode(self, response: _Response, method: str, url: URL) -> Any:
         if not response.body.strip():
             return None
@@ -484,7 +521,7 @@ class Transport:
                 f"{method} {url.raw_path}: the {response.status} response is not JSON "
                 f"({response.headers.get('Content-Type', 'no content type')})",
                 http_status=response.status,
-                text=response.body.decode("utf-8", "replace"),
+                text=self.redact(response.body.decode("utf-8", "replace")),
             ) from exc
 
     def api_error(
@@ -497,7 +534,7 @@ class Transport:
         hint: str | None = None,
     ) -> ApiError:
         status = response.status
-        text = response.body.decode("utf-8", "replace")
+        text = self.redact(response.body.decode("utf-8", "replace"))
         envelope: dict[str, Any] | None = None
         error: dict[str, Any] = {}
         try:
@@ -509,6 +546,8 @@ class Transport:
             if isinstance(parsed.get("error"), dict):
                 error = parsed["error"]
         message = error.get("message")
+        if isinstance(message, str):
+            message = self.redact(message)
         if not isinstance(message, str) or not message:
             if 300 <= status < 400:
                 message = (

@@ -117,6 +117,12 @@ def verify_signature(body: bytes, signature: str | None, secret: str | None) -> 
     ``signature`` is the ``X-Sinch-Signature`` header, hex in either case. A missing header or
     secret, or a malformed signature, gives ``False``; the comparison takes constant time.
     """
+    if not isinstance(body, bytes | bytearray | memoryview):
+        raise TypeError(
+            f"body must be the raw request bytes as received, got {type(body).__name__}"
+        )
+    if secret is not None and not isinstance(secret, str):
+        raise TypeError(f"secret must be a str, got {type(secret).__name__}")
     if not signature or not secret:
         return False
     try:

@@ -9,6 +9,10 @@ import io
 import json
 import math
 import pickle
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, assert_type
 
 import pytest
@@ -16,9 +20,10 @@ from aiohttp import web
 
 import sinch_numbers as sn
 from sinch_numbers import EmergencyAddress, RetryPolicy, _jsonlib
-from sinch_numbers.callbacks import aiohttp_handler, asgi_app
+from sinch_numbers.callbacks import aiohttp_handler, asgi_app, verify_signature
 from sinch_numbers.testing import NumbersEmulator
 from tests.scripted_server import (
+    KEY_SECRET,
     ScriptedServer,
     Seen,
     active_number_json,
@@ -315,3 +320,113 @@ class TestParallelBackpressure:
                 # 300 pages in all; ten streams with a page in hand and one prefetched each,
                 # plus a queue of ten, is the most that may be waiting.
                 assert fetched <= 40
+
+
+class TestSecretsInErrors:
+    """Secrets a server echoes back never reach an exception's text."""
+
+    async def test_echoed_credentials_are_redacted(self, server: ScriptedServer) -> None:
+        """An error page quoting the request's Authorization header does not leak it."""
+
+        def echo(seen: Seen) -> web.Response:
+            return web.Response(
+                status=400, text=f"bad request; you sent: {seen.headers['Authorization']}"
+            )
+
+        server.route("GET", r"/activeNumbers/.*", echo)
+        server.route(
+            "GET",
+            "/callbackConfiguration",
+            lambda s: error_response(
+                403, "PERMISSION_DENIED", f"denied for {s.headers['Authorization']}"
+            ),
+        )
+        server.route(
+            "POST",
+            "/oauth2/token",
+            lambda s: json_response({"access_token": "tok-0123456789abcdef", "expires_in": 3599}),
+        )
+        for auth in ("basic", "oauth"):
+            async with server.client(auth=auth) as client:
+                errors: list[sn.ApiError] = []
+                for call in (
+                    client.active_numbers.get(NUMBER),
+                    client.callback_configuration.get(),
+                ):
+                    with pytest.raises(sn.ApiError) as caught:
+                        await call
+                    errors.append(caught.value)
+            sent = server.api_requests()[-1].headers["Authorization"].split(" ", 1)[1]
+            for error in errors:
+                for text in (str(error), error.text, error.message, repr(error)):
+                    assert sent not in text
+                    assert KEY_SECRET not in text
+                assert "[redacted]" in error.text
+
+    @pytest.mark.parametrize("token", ["abc\r\nX-Injected: 1", "a\x00b", "tök-en"])
+    async def test_unusable_token_is_a_decode_error(
+        self, server: ScriptedServer, token: str
+    ) -> None:
+        """A token that cannot go in a header is a ResponseDecodeError, and no call is sent."""
+        server.route(
+            "POST",
+            "/oauth2/token",
+            lambda s: json_response({"access_token": token, "expires_in": 3599}),
+        )
+        async with server.client(auth="oauth") as client:
+            with pytest.raises(sn.ResponseDecodeError, match="access_token") as caught:
+                await client.active_numbers.get(NUMBER)
+        assert token not in str(caught.value)
+        assert server.api_requests() == []
+
+    async def test_unparseable_token_response_keeps_no_text(self, server: ScriptedServer) -> None:
+        """A token response that is not JSON is reported without its body, which holds the token."""
+        server.route(
+            "POST",
+            "/oauth2/token",
+            lambda s: web.Response(text="access_token=tok-0123456789abcdef&expires_in=3599"),
+        )
+        async with server.client(auth="oauth") as client:
+            with pytest.raises(sn.ResponseDecodeError) as caught:
+                await client.active_numbers.get(NUMBER)
+        assert "tok-0123456789abcdef" not in caught.value.text + str(caught.value)
+
+
+class TestFreeFormArguments:
+    """Free-form values are checked too, so nothing is refused late or changed on the way."""
+
+    @pytest.mark.parametrize(
+        ("details", "error", "where"),
+        [
+            ({"amount": Decimal("1.5")}, TypeError, "request_details['amount']"),
+            ({"since": datetime(2026, 1, 1, tzinfo=UTC)}, TypeError, "request_details['since']"),
+            ({"ratio": math.nan}, ValueError, "request_details['ratio']"),
+            ({"people": [{"age": math.inf}]}, ValueError, "request_details['people'][0]['age']"),
+            ({"nested": {1: "x"}}, TypeError, "keys must be strings"),
+            ({"tags": {"a", "b"}}, TypeError, "request_details['tags']"),
+        ],
+    )
+    async def test_registration_details_must_be_json(
+        self, server: ScriptedServer, details: dict[str, Any], error: type[Exception], where: str
+    ) -> None:
+        """A value JSON cannot carry as given is refused, naming where it sits; nothing is sent."""
+        async with server.client() as client:
+            with pytest.raises(error, match=re.escape(where)):
+                await client.number_orders.update_registration("o1", details)
+        assert server.requests == []
+
+    async def test_registration_details_sent_as_given(self, server: ScriptedServer) -> None:
+        """Nested mappings and tuples go out as JSON objects and arrays."""
+        server.route("PUT", "/numberOrders/o1/registration", lambda s: json_response({}))
+        details = MappingProxyType({"owner": MappingProxyType({"names": ("A", "B")}), "n": 1.5})
+        async with server.client() as client:
+            await client.number_orders.update_registration("o1", details)
+        [sent] = server.api_requests()
+        assert sent.json() == {"requestDetails": {"owner": {"names": ["A", "B"]}, "n": 1.5}}
+
+    def test_verify_signature_argument_types(self) -> None:
+        """A decoded body or a bytes secret is a TypeError naming the argument, not a crash."""
+        with pytest.raises(TypeError, match="body"):
+            verify_signature("{}", "00", "secret")  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="secret"):
+            verify_signature(b"{}", "00", b"secret")  # type: ignore[arg-type]
