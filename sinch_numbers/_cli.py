@@ -13,6 +13,7 @@ import contextlib
 import enum
 import json
 import logging
+import math
 import os
 import re
 import signal
@@ -997,9 +998,20 @@ def _populate(emulator: NumbersEmulator, count: int) -> None:
         )
 
 
-async def _demo(args: argparse.Namespace, out: Output) -> int:
-    from ._demo import run_demo
+def _check_seconds(option: str, value: float, most: float = math.inf) -> None:
+    if not (math.isfinite(value) and 0 <= value <= most):
+        limit = "" if math.isinf(most) else f" and at most {most:g}"
+        raise UsageError(f"{option} must be a number of seconds, 0 or more{limit}, got {value}")
 
+
+async def _demo(args: argparse.Namespace, out: Output) -> int:
+    from ._demo import MAX_PROVISIONING_DELAY, run_demo
+
+    if args.numbers < 0:
+        raise UsageError(f"--numbers must not be negative, got {args.numbers}")
+    if args.page_size < 1:
+        raise UsageError(f"--page-size must be at least 1, got {args.page_size}")
+    _check_seconds("--provisioning-delay", args.provisioning_delay, MAX_PROVISIONING_DELAY)
     await run_demo(
         out.stdout,
         color=args.color,
@@ -1017,6 +1029,12 @@ async def _serve_emulator(args: argparse.Namespace, out: Output) -> int:
 
     if args.active_numbers < 0:
         raise UsageError("--active-numbers must not be negative")
+    if args.port is not None and not 0 <= args.port <= 65535:
+        raise UsageError(
+            f"--port must be between 0 and 65535 (0 picks a free one), got {args.port}"
+        )
+    _check_seconds("--provisioning-delay", args.provisioning_delay)
+    _check_seconds("--latency", args.latency)
 
     def ready(emulator: NumbersEmulator) -> None:
         _populate(emulator, args.active_numbers)
@@ -1141,6 +1159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return _guarded(args, out, stderr)
     except KeyboardInterrupt:
+        # We are on our way out: a second Ctrl-C must not break the exit with a traceback.
+        with contextlib.suppress(ValueError):  # not the main thread
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         stderr.write("\n")
         return _fail("interrupted", EXIT_INTERRUPTED, stderr)
 

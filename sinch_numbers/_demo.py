@@ -26,13 +26,15 @@ from .callbacks import (
 )
 from .errors import NotFoundError
 
-__all__ = ["DemoError", "run_demo"]
+__all__ = ["MAX_PROVISIONING_DELAY", "DemoError", "run_demo"]
 
 SERVICE_PLAN_ID: Final = "demo-service-plan"
 DISPLAY_NAME: Final = "Demo support line"
 CALLBACK_PATH: Final = "/sinch/numbers-events"
 _POLL_INTERVAL: Final = 0.1
 _STEP_TIMEOUT: Final = 10.0
+#: Longest provisioning delay the demo accepts (its steps wait at most `_STEP_TIMEOUT`).
+MAX_PROVISIONING_DELAY: Final = _STEP_TIMEOUT / 2
 
 
 class DemoError(CommandError):
@@ -125,10 +127,14 @@ async def run_demo(
     """
     from .testing import NumbersEmulator
 
-    if active_numbers < 0 or page_size < 1 or not 0 <= provisioning_delay <= _STEP_TIMEOUT / 2:
+    if active_numbers < 0:
+        raise ValueError(f"active_numbers must not be negative, got {active_numbers}")
+    if page_size < 1:
+        raise ValueError(f"page_size must be at least 1, got {page_size}")
+    if not 0 <= provisioning_delay <= MAX_PROVISIONING_DELAY:
         raise ValueError(
-            "active_numbers must not be negative, page_size must be positive and "
-            f"provisioning_delay between 0 and {_STEP_TIMEOUT / 2} s"
+            f"provisioning_delay must be between 0 and {MAX_PROVISIONING_DELAY:g} s, "
+            f"got {provisioning_delay}"
         )
     out = stream or sys.stdout
     show = _Printer(out, _use_color(out, color))

@@ -10,7 +10,9 @@ import asyncio
 import json
 import os
 import signal
+import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -423,3 +425,68 @@ class TestInProcess:
         if not script.exists():
             pytest.skip("the package is not installed in this interpreter's environment")
         assert "sinch_numbers._cli" in script.read_text()
+
+
+class TestBadStandaloneOptions:
+    """``demo`` and ``emulator`` options that are out of range: one line naming the option,
+    exit 2, at once."""
+
+    @pytest.mark.parametrize(
+        ("args", "named", "not_named"),
+        [
+            (("demo", "--numbers", "-1"), "--numbers", ("--page-size", "--provisioning-delay")),
+            (("demo", "--page-size", "0"), "--page-size", ("--numbers", "--provisioning-delay")),
+            (("demo", "--provisioning-delay", "nan"), "--provisioning-delay", ("--numbers",)),
+            (("emulator", "--port", "99999"), "--port", ("OverflowError", "unexpected")),
+            (("emulator", "--port", "0", "--latency", "nan"), "--latency", ()),
+            (("emulator", "--port", "0", "--provisioning-delay", "-1"), "--provisioning-delay", ()),
+        ],
+    )
+    async def test_names_the_option(
+        self, args: tuple[str, ...], named: str, not_named: tuple[str, ...]
+    ) -> None:
+        """The message names the option that is wrong, and only that one."""
+        result = await run_cli(*args)
+        assert result.code == 2, result.stderr
+        line = result.error_line()
+        assert named in line
+        assert not [other for other in not_named if other in line]
+
+    async def test_too_many_emulator_numbers_fails_fast(self) -> None:
+        """More --active-numbers than the emulator can make is refused in well under the
+        seconds it would take to build them."""
+        started = time.monotonic()
+        result = await run_cli("emulator", "--port", "0", "--active-numbers", "100000000")
+        assert time.monotonic() - started < 10
+        assert result.code == 2
+        assert "at most" in result.error_line()
+
+
+class TestSecondInterrupt:
+    """A second Ctrl-C while the command is already exiting is ignored."""
+
+    def test_no_traceback_after_interrupted(self) -> None:
+        """Once ``main`` reported the interruption, another SIGINT neither prints a traceback
+        nor changes the exit status."""
+        script = (
+            "import os, signal, sys, time\n"
+            "from sinch_numbers import _cli\n"
+            "def interrupted(*args):\n"
+            "    raise KeyboardInterrupt\n"
+            "_cli._guarded = interrupted\n"
+            "code = _cli.main(['--emulator', 'regions', 'list'])\n"
+            "os.kill(os.getpid(), signal.SIGINT)\n"
+            "time.sleep(0.2)\n"
+            "sys.exit(code)\n"
+        )
+        proc = subprocess.run(  # noqa: S603 - our own interpreter and script
+            [sys.executable, "-c", script],
+            env=_environment(None),
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert proc.returncode == 130
+        assert proc.stderr.splitlines()[-1] == "sinch-numbers: error: interrupted"
+        assert "Traceback" not in proc.stderr

@@ -45,6 +45,8 @@ logger = logging.getLogger("sinch_numbers.testing")
 TOKEN_PATH: Final = "/oauth2/token"  # noqa: S105 - a URL path
 DEFAULT_PORT: Final = 8013
 DEFAULT_HMAC_SECRET: Final = "emulator-hmac-secret-0123456789abcdef"  # noqa: S105 - fake
+#: Largest request body the emulator reads; above it the answer is 413 CONTENT_TOO_LARGE.
+MAX_BODY_SIZE: Final = 32 * 1024 * 1024
 #: Modules whose `register(router)` adds operations; missing ones are skipped, so a later
 #: `_orders.py` (Number Orders) plugs in by existing.
 ROUTE_MODULES: Final = ("sinch_numbers.testing._numbers", "sinch_numbers.testing._orders")
@@ -123,8 +125,14 @@ class NumbersEmulator:
     ) -> None:
         if hmac_secret is not None and not _HMAC_SECRET.fullmatch(hmac_secret):
             raise ValueError("hmac_secret must match ^[a-zA-Z0-9-]{32,64}$")
-        if token_lifetime <= 0 or provisioning_delay < 0 or latency < 0 or active_numbers < 0:
-            raise ValueError("token_lifetime must be positive; delays and counts not negative")
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port must be between 0 and 65535 (0 picks a free one), got {port}")
+        if not (math.isfinite(token_lifetime) and token_lifetime > 0):
+            raise ValueError(f"token_lifetime must be a positive number, got {token_lifetime}")
+        _check_seconds("provisioning_delay", provisioning_delay)
+        _check_seconds("latency", latency)
+        if active_numbers < 0:
+            raise ValueError(f"active_numbers must not be negative, got {active_numbers}")
         self.seed = seed
         self.project_id = project_id
         self.key_id = key_id
@@ -159,7 +167,7 @@ class NumbersEmulator:
         if self._runner is not None:
             raise RuntimeError("the emulator is already running")
         self.state.open()
-        app = web.Application(client_max_size=32 * 1024 * 1024)
+        app = web.Application(client_max_size=MAX_BODY_SIZE)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=0.5)
         await runner.setup()
@@ -177,12 +185,14 @@ class NumbersEmulator:
         logger.info("Numbers emulator listening on %s", self._base_url)
 
     async def stop(self) -> None:
-        """Stop background work and the server; pending connections are closed."""
-        await self.state.aclose()
+        """Stop the server, then background work; pending connections are closed."""
+        # The server goes first: requests already being handled finish (they may still start
+        # provisioning), and only then is background work cancelled.
         self._base_url = None
         if self._runner is not None:
             runner, self._runner = self._runner, None
             await runner.cleanup()
+        await self.state.aclose()
 
     async def __aenter__(self) -> NumbersEmulator:
         await self.start()
@@ -345,6 +355,9 @@ class NumbersEmulator:
         429's `Retry-After` (None: header omitted), `status` the SERVER_ERROR code, `delay`
         the LATENCY sleep."""
         fault = Fault(kind)
+        _check_seconds("delay", delay)
+        if retry_after is not None:
+            _check_seconds("retry_after", retry_after)
         if times is not None and times < 1:
             raise ValueError("times must be at least 1 (or None for unlimited)")
         if fault is Fault.SERVER_ERROR and not 500 <= status <= 599:
@@ -374,6 +387,9 @@ class NumbersEmulator:
         """Random faults on about `rate` of API requests, reproducible from `seed` (default:
         the emulator's seed). `chaos(0)` turns it off. The token endpoint is spared unless
         `include_token_endpoint`, and then gets only LATENCY, RATE_LIMIT and SERVER_ERROR."""
+        _check_seconds("delay", delay)
+        if retry_after is not None:
+            _check_seconds("retry_after", retry_after)
         self._faults.set_chaos(
             rate,
             seed=self.seed if seed is None else seed,
@@ -387,7 +403,11 @@ class NumbersEmulator:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         arrived = time.time()
-        body = await request.read()
+        try:
+            body = await request.read()
+            too_large = False
+        except web.HTTPRequestEntityTooLarge:
+            body, too_large = b"", True
         path = request.path
         is_token = path == TOKEN_PATH
         match = None if is_token else self.router.match(request.method, path)
@@ -400,13 +420,15 @@ class NumbersEmulator:
             stats.token_requests += 1
         else:
             stats.api_requests += 1
-        fault = self._faults.pick(
-            request.method,
-            path,
-            request.rel_url.raw_path_qs,
-            is_token=is_token,
-            has_bearer=bearer is not None,
-        )
+        fault = None
+        if not too_large:
+            fault = self._faults.pick(
+                request.method,
+                path,
+                request.rel_url.raw_path_qs,
+                is_token=is_token,
+                has_bearer=bearer is not None,
+            )
         if fault is not None:
             stats.faults[fault.kind] += 1
         status: int | None = None
@@ -415,6 +437,10 @@ class NumbersEmulator:
         else:
             operation = match.route.operation if match.route else None
         try:
+            if too_large:
+                refused = _content_too_large(path)
+                status = refused.status
+                return refused
             if self.latency and not is_token:
                 await asyncio.sleep(self.latency)
             if fault is not None:
@@ -589,6 +615,19 @@ class NumbersEmulator:
             return json_response(
                 error_body(500, f"emulator bug: {type(exc).__name__}: {exc}"), status=500
             )
+
+
+def _check_seconds(name: str, value: float) -> None:
+    """A duration must be finite and not negative (`asyncio.sleep(nan)` never returns)."""
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{name} must be a number of seconds, 0 or more, got {value}")
+
+
+def _content_too_large(path: str) -> web.Response:
+    """413 CONTENT_TOO_LARGE for a body above the HTTP limit, in the API's envelope."""
+    description = f"request body larger than {MAX_BODY_SIZE} bytes"
+    detail = {"type": "RequestEntityTooLarge", "resourceName": path, "description": description}
+    return ApiError(413, f"the {description}", [detail]).response()
 
 
 def _basic_credentials(header: str) -> tuple[str, str] | None:

@@ -290,6 +290,12 @@ class Inventory:
         default_capability = spec.capabilities[0][0]
         result: list[AvailableNumber] = []
         n = pool.bulk_next
+        if count > capacity - n:
+            # Checked first: building millions of numbers only to fail takes seconds and GBs.
+            raise ValueError(
+                f"the emulator can make at most {capacity - n} more {region_code} "
+                f"{number_type} numbers, {count} asked for"
+            )
         while len(result) < count:
             if n >= capacity:
                 raise ValueError(f"bulk range of {region_code} {number_type} is exhausted")
