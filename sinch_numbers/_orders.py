@@ -304,8 +304,8 @@ class NumberOrdersService(_Service):
     ) -> Registration:
         """Replace the order's registration details (the fields ``lookup_requirements`` lists).
 
-        Not retried once sent (it stores the details): if the outcome is unknown the error says
-        how to check.
+        A PUT that replaces the details with the same body each time, so it is retried like a
+        read.
         """
         path = _order_path(number_order_id, "/registration")
         if not isinstance(request_details, Mapping):
@@ -313,15 +313,7 @@ class NumberOrdersService(_Service):
                 f"request_details must be a mapping, got {type(request_details).__name__}"
             )
         details = _json_value(request_details, "request_details")
-        call = Call(
-            "PUT",
-            path,
-            json={"requestDetails": details},
-            safe=False,
-            check_hint=(
-                f"check with `await client.number_orders.get_registration({number_order_id!r})`"
-            ),
-        )
+        call = Call("PUT", path, json={"requestDetails": details})
         return await self._get_model(call, Registration)
 
     async def upload_attachment(

@@ -249,19 +249,15 @@ class _Pipe(io.RawIOBase):
 class TestNumberOrderRetries:
     """Number-order calls follow docs/reliability.md."""
 
-    async def test_update_registration_not_repeated_after_5xx(self, server: ScriptedServer) -> None:
-        """update_registration is unsafe: a 5xx is raised at once as outcome unknown."""
-        server.route(
-            "PUT",
-            "/numberOrders/o1/registration",
-            lambda s: error_response(503, "UNAVAILABLE", "try later"),
-        )
-        async with server.client() as client:
-            with pytest.raises(sn.ServerError) as caught:
-                await client.number_orders.update_registration("o1", {"businessName": "Acme"})
-        assert caught.value.outcome_unknown
-        assert "get_registration('o1')" in str(caught.value)
-        assert len(server.api_requests()) == 1
+    async def test_update_registration_retried_with_same_body(self, server: ScriptedServer) -> None:
+        """update_registration replaces the details (PUT): a 503 is retried with the same body."""
+        answers = [error_response(503, "UNAVAILABLE", "try later"), json_response({})]
+        server.route("PUT", "/numberOrders/o1/registration", lambda s: answers.pop(0))
+        async with server.client(retry=sn.RetryPolicy(backoff_initial=0)) as client:
+            await client.number_orders.update_registration("o1", {"businessName": "Acme"})
+        bodies = [r.body for r in server.api_requests()]
+        assert len(bodies) == 2
+        assert bodies[0] == bodies[1]
 
     async def test_unrewindable_upload_not_resent_empty(self, server: ScriptedServer) -> None:
         """After a 429, a file object that cannot seek is not sent again (it would be empty)."""
