@@ -147,6 +147,8 @@ class _Upload:
             path = os.fspath(file)
             if not isinstance(path, str):
                 raise TypeError("file must be a str path, not a bytes path")
+            if os.path.isdir(path):
+                raise IsADirectoryError(f"file is a directory, not a file: {path!r}")
             if not os.path.isfile(path):
                 raise FileNotFoundError(f"no such file: {path!r}")
             self._path = path

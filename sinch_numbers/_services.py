@@ -377,7 +377,7 @@ class ActiveNumbersService(_Service):
 
         ``prefetch=False`` waits for you to finish a page before asking for the next.
 
-        ``parallel=N`` (1-10 requests in flight) lists large inventories faster: the query is split into ten
+        ``parallel=N`` (1 to 10) lists large inventories faster: the query is split into ten
         disjoint streams by the number's last digit (``numberPattern`` END), fetched with up to
         N requests in flight and merged back; in ``order_by`` order when one is given, else in
         arrival order. Every number comes exactly once. It cannot be combined with

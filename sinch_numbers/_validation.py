@@ -32,6 +32,7 @@ _REGION = re.compile(r"[A-Za-z]{2}")
 _PATTERN = re.compile(r"\+?[0-9]{1,15}")
 _HMAC_SECRET = re.compile(r"[a-zA-Z0-9-]{32,64}")
 _RESOURCE_ID = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]{0,127}")
+_INT32_MAX = 2**31 - 1
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -112,6 +113,9 @@ def check_positive_int(value: Any, arg: str) -> int:
         raise _type_error(arg, "a positive int", value)
     if value <= 0:
         raise ValueError(f"{arg} must be a positive int, got {value}")
+    if value > _INT32_MAX:
+        # The API's sizes are int32; a larger value would only come back as a 400.
+        raise ValueError(f"{arg} must be at most {_INT32_MAX}, got {value}")
     return value
 
 

@@ -12,6 +12,7 @@ import pickle
 import re
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any, assert_type
 
@@ -426,3 +427,24 @@ class TestFreeFormArguments:
             verify_signature("{}", "00", "secret")  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="secret"):
             verify_signature(b"{}", "00", b"secret")  # type: ignore[arg-type]
+
+
+class TestLimits:
+    """Values the API cannot take are refused locally."""
+
+    async def test_sizes_above_int32(self, server: ScriptedServer) -> None:
+        """size and page_size are int32 on the wire: larger values raise before any request."""
+        async with server.client() as client:
+            with pytest.raises(ValueError, match="page_size must be at most 2147483647"):
+                client.active_numbers.list(page_size=2**31)
+            with pytest.raises(ValueError, match="size must be at most"):
+                client.available_numbers.list(region_code="US", number_type="LOCAL", size=2**40)
+            assert client.active_numbers.list(page_size=2**31 - 1).size is None
+        assert server.requests == []
+
+    async def test_upload_from_a_directory(self, server: ScriptedServer, tmp_path: Path) -> None:
+        """A directory given as the file says so, before any request."""
+        async with server.client() as client:
+            with pytest.raises(IsADirectoryError, match="directory"):
+                await client.number_orders.upload_attachment("o1", "a1", tmp_path)
+        assert server.requests == []
