@@ -47,6 +47,8 @@ USER_AGENT = f"sinch-numbers-python/{__version__} aiohttp/{aiohttp.__version__}"
 _NOT_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError)
 _TRANSPORT_FAILURES = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
 _NO_CONTENT_TYPE = ("Content-Type",)
+# Pausing the GC pays off for page-sized bodies only.
+_GC_PAUSE_MIN_BODY = 64 * 1024
 # What a JSON decoder raises on a body it cannot decode: the stdlib decoder (used without the
 # orjson extra) overflows the stack on deeply nested arrays instead of raising ValueError.
 _JSON_ERRORS = (ValueError, RecursionError)
@@ -382,6 +384,7 @@ class Transport:
                     timeout = attrs.evolve(timeout, total=max(remaining, 0.001))
             sent_at = time.perf_counter()
             failure: BaseException | None = None
+            bare = data is None and form is None
             try:
                 async with session.request(
                     method,
@@ -390,8 +393,8 @@ class Transport:
                     data=form() if form is not None else data,
                     timeout=timeout,
                     allow_redirects=False,
-                    # No body, no content type (aiohttp would declare octet-stream).
-                    skip_auto_headers=_NO_CONTENT_TYPE if data is None and form is None else None,
+                    # No body, no content type (aiohttp declares octet-stream on a bare POST).
+                    skip_auto_headers=_NO_CONTENT_TYPE if bare and method != "GET" else None,
                 ) as resp:
                     body = await resp.read()
                     response = _Response(resp.status, resp.headers, body)
@@ -514,6 +517,8 @@ class Transport:
         if not response.body.strip():
             return None
         try:
+            if len(response.body) < _GC_PAUSE_MIN_BODY:
+                return _jsonlib.loads(response.body)
             with _jsonlib.gc_paused():
                 return _jsonlib.loads(response.body)
         except _JSON_ERRORS as exc:
