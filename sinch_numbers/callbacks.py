@@ -40,14 +40,18 @@ import math
 import sys
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import datetime
-from typing import Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 import attrs
-from aiohttp import web
 
 from . import _jsonlib
 from ._converter import structure
 from ._enums import CallbackEventType, CallbackFailureCode, CallbackStatus, ResourceType
+
+if TYPE_CHECKING:
+    # aiohttp.web is imported when a handler first answers, not with the package: most
+    # programs never serve callbacks, and importing it costs start-up time.
+    from aiohttp import web
 from .errors import CallbackParseError, ResponseDecodeError
 
 __all__ = [
@@ -354,6 +358,8 @@ class AiohttpCallbackHandler(_CallbackReceiver):
     """
 
     async def __call__(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
         if request.method != "POST":
             return web.Response(status=405, text="method not allowed", headers={"Allow": "POST"})
         # A declared oversize body is refused before reading a byte of it.
@@ -375,6 +381,8 @@ class AiohttpCallbackHandler(_CallbackReceiver):
 
 
 def _too_large() -> web.Response:
+    from aiohttp import web
+
     # aiohttp discards (lingers over) the unread rest of the body before reusing the connection.
     return web.Response(status=413, text="request body too large")
 
