@@ -11,7 +11,7 @@ from ._jsonlib import gc_paused
 from ._models import Page
 from .errors import PaginationError
 
-__all__ = ["AsyncPager", "FetchPage"]
+__all__ = ["AsyncPager", "BuildItems", "FetchPage", "RawPage"]
 
 T = TypeVar("T")
 
