@@ -239,6 +239,7 @@ def _make_structure_fn(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any,
         "bad": _bad,
         "missing": _missing,
         "dec": _structure_decimal,
+        "Dec": Decimal,
         "iso": datetime.fromisoformat,
         "UTC": UTC,
         "to_int": _structure_int,
@@ -254,7 +255,11 @@ def _make_structure_fn(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any,
         if tp is int:
             return f"({expr} if {expr}.__class__ is int else to_int({expr}, None))"
         if tp is Decimal:
-            return f"dec({expr}, None)"
+            # The common case inline: a finite decimal string.
+            return (
+                f"(x if (x := Dec({expr})).is_finite() else dec({expr}, None)) "
+                f"if {expr}.__class__ is str else dec({expr}, None)"
+            )
         if tp is datetime:
             # Inlined: fromisoformat is fast; a value without a zone is UTC.
             return (
@@ -271,8 +276,9 @@ def _make_structure_fn(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any,
         if typing.get_origin(tp) is list:
             (item_tp,) = typing.get_args(tp)
             inner = convert("x", item_tp, key, n + "i")
+            # An empty array (common: errorCodes) skips the comprehension's frame.
             return (
-                f"([{inner} for x in {expr}] if {expr}.__class__ is list "
+                f"(([{inner} for x in {expr}] if {expr} else []) if {expr}.__class__ is list "
                 f"else bad({k}, 'an array', {expr}))"
             )
         if tp is typing.Any:
