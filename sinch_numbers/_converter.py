@@ -227,8 +227,12 @@ def _default_code(field: attrs.Attribute[Any], n: str, ns: dict[str, Any]) -> st
     if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
         if default.takes_self:  # pragma: no cover - no such model
             raise TypeError("takes_self factories are not supported")
+        if default.factory is list:
+            return "[]"
         ns[f"F{n}"] = default.factory
         return f"F{n}()"
+    if default is None:
+        return "None"
     ns[f"D{n}"] = default
     return f"D{n}"
 
