@@ -1,8 +1,8 @@
 """This SDK (sinch_numbers), through its public API only.
 
-The package is imported dynamically and handled as Any: the SDK is being written alongside this
-harness, so an absent or half-built package must turn into an "error" result (and an unknown
-keyword such as parallel= into "unsupported"), not into an import or type-check failure here.
+The package is imported dynamically and handled as Any, so a missing or broken install turns
+into an "error" result (and an unknown keyword such as parallel= into "unsupported") instead of
+an import or type-check failure of the harness, e.g. when benchmarking an older checkout.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import benchlib
 try:
     sdk: Any = importlib.import_module("sinch_numbers")
     _IMPORT_ERROR: str | None = None
-except Exception as exc:  # any failure while the package is under construction
+except Exception as exc:  # a missing or broken install is reported, not raised
     sdk = None
     _IMPORT_ERROR = f"import sinch_numbers failed: {type(exc).__name__}: {exc}"
 

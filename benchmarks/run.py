@@ -46,7 +46,7 @@ SCRIPTS = {
 }
 PARALLEL_STREAMS = 10
 
-# What `python -c` imports in S5; the attribute access makes a half-built package fail loudly
+# What `python -c` imports in S5; the attribute access makes a broken package fail loudly
 # instead of timing an empty namespace package.
 IMPORTS = {
     "floor": "import aiohttp",
