@@ -92,8 +92,13 @@ class AsyncPager(Generic[T]):
         # prefetch in flight, instead of waiting for garbage collection to do it.
         async with contextlib.aclosing(self.pages()) as pages:
             async for page in pages:
-                for item in page.items:
+                items = page.items
+                del page
+                for item in items:
                     yield item
+                # Let this page go before the next one is built: its memory is then reused
+                # while still in the CPU cache, which makes building the next page much cheaper.
+                del items
 
     async def collect(self) -> list[T]:
         """All items (up to ``size``) as a list."""
@@ -170,6 +175,7 @@ class AsyncPager(Generic[T]):
                         await asyncio.sleep(0)
                 if page.items:
                     yield page
+                del page  # see _items: nothing of this page stays alive meanwhile
                 if not more:
                     return
                 if pending is not None:

@@ -86,6 +86,7 @@ class ParallelPager(AsyncPager[T]):
                     remaining -= len(page.items)
                 if page.items:
                     yield page
+                del page  # let it go before the next page is built
                 if remaining == 0:
                     return
 
@@ -99,6 +100,7 @@ class ParallelPager(AsyncPager[T]):
                 async with contextlib.aclosing(stream.pages()) as pages:
                     async for page in pages:
                         await queue.put(Page(page.items, None, page.total_size))
+                        del page  # the consumer may be done with it before the next one
             except asyncio.CancelledError:
                 raise
             except BaseException as exc:  # handed to the consumer, which re-raises it

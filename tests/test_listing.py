@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import weakref
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import TypeVar
 
@@ -111,6 +112,27 @@ class TestMemory:
         assert index == 1233
         # The page being read plus the one prefetched: never the whole listing.
         assert 50 <= peak <= 100
+
+    async def test_previous_page_released_before_next_is_built(self, emu: NumbersEmulator) -> None:
+        """A page's models are all gone before the next page's models are built.
+
+        Building into memory the previous page just freed is also what keeps long listings
+        fast: that memory is still in the CPU cache.
+        """
+        live_at_death: list[int] = []
+
+        def first_item_died() -> None:
+            live_at_death.append(sum(isinstance(o, ActiveNumber) for o in gc.get_objects()))
+
+        async with emu.client() as client:
+            async for index, number in _aenumerate(client.active_numbers.list(page_size=50)):
+                if index % 50 == 0:
+                    weakref.finalize(number, first_item_died)
+            del number
+        assert len(live_at_death) == 25
+        # When the first item of a page dies, the next page does not exist yet: at most the
+        # previous page's last item (still bound to the loop variable) is alive.
+        assert max(live_at_death) <= 1, live_at_death
 
 
 async def _aenumerate(items: AsyncIterable[T]) -> AsyncIterator[tuple[int, T]]:
