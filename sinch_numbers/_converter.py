@@ -237,6 +237,10 @@ def _default_code(field: attrs.Attribute[Any], n: str, ns: dict[str, Any]) -> st
     return f"D{n}"
 
 
+#: How many levels of nested models one generated function builds itself.
+_INLINE_DEPTH = 3
+
+
 def _make_structure_fn(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
     ns: dict[str, Any] = {
         "new": object.__new__,
@@ -293,11 +297,14 @@ def _make_structure_fn(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any,
         ns[f"t{n}"] = tp
         return f"h{n}({expr}, t{n})"
 
-    def emit(model: type[Any], src: str, dst: str, indent: str, p: str) -> list[str]:
+    def emit(
+        model: type[Any], src: str, dst: str, indent: str, p: str, depth: int = 0
+    ) -> list[str]:
         """Statements filling ``dst`` with a ``model`` read from the dict ``src``.
 
-        Nested attrs classes are emitted inline (no call per nested object); each level has
-        its own variable names, suffixed with ``p``.
+        Nested attrs classes (and the voice configurations, by ``type``) are emitted inline, no
+        call per nested object, up to a few levels deep; each level has its own variable
+        names, suffixed with ``p``.
         """
         hints = typing.get_type_hints(model)
         ns[f"C{p}"] = model
@@ -334,10 +341,25 @@ def _make_structure_fn(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any,
             out.append(f"{indent}if {v} is None:")
             out.append(f"{indent}    {dst}.{name} = {missing}")
             out.append(f"{indent}else:")
-            if _is_attrs_class(tp) and len(p) < 8:
+            if _is_attrs_class(tp) and depth < _INLINE_DEPTH:
                 child = f"i{n}"
-                out += emit(tp, v, child, indent + "    ", n)
+                out += emit(tp, v, child, indent + "    ", n, depth + 1)
                 out.append(f"{indent}    {dst}.{name} = {child}")
+            elif _is_voice_union(tp) and depth < _INLINE_DEPTH:
+                # The known types inline; anything else (unknown type, not an object) goes
+                # through the converter's voice hook, which keeps it or names the error.
+                kind = f"k{n}"
+                out.append(
+                    f"{indent}    {kind} = {v}.get('type', 'RTC') "
+                    f"if {v}.__class__ is dict else None"
+                )
+                for branch, (type_name, voice_cls) in enumerate(_VOICE_CLASSES.items()):
+                    child = f"i{n}{type_name}"
+                    out.append(f"{indent}    {'elif' if branch else 'if'} {kind} == {type_name!r}:")
+                    out += emit(voice_cls, v, child, indent + "        ", n + type_name, depth + 1)
+                    out.append(f"{indent}        {dst}.{name} = {child}")
+                out.append(f"{indent}    else:")
+                out.append(f"{indent}        {dst}.{name} = {convert(v, tp, key, n)}")
             else:
                 out.append(f"{indent}    {dst}.{name} = {convert(v, tp, key, n)}")
         return out
@@ -455,7 +477,7 @@ def structure(
     ``raw`` is the body ``data`` was decoded from: the error keeps it as its ``text``.
     """
     try:
-        return converter.structure(data, cls)
+        return converter.get_structure_hook(cls)(data, cls)
     except _DECODE_ERRORS as exc:
         name = what or getattr(cls, "__name__", str(cls))
         raise ResponseDecodeError(

@@ -7,7 +7,6 @@ import builtins
 import re
 from collections.abc import Callable, Iterable
 from typing import Any, TypeAlias, TypeVar
-from urllib.parse import quote
 
 import attrs
 
@@ -75,8 +74,9 @@ class _Service:
 
 def _number_path(collection: str, phone_number: Any, suffix: str = "") -> str:
     number = check_phone_number(phone_number)
-    # '+' is percent-encoded in paths; a custom method's ':' stays literal.
-    return f"/{collection}/{quote(number, safe='')}{suffix}"
+    # '+' is percent-encoded in paths (the rest is ASCII digits); a custom method's ':' stays
+    # literal.
+    return f"/{collection}/%2B{number[1:]}{suffix}"
 
 
 def _pattern_query(number_pattern: Any, search_pattern: Any) -> list[tuple[str, str]]:

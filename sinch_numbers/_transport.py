@@ -121,6 +121,10 @@ class _Auth:
         """Values that must never reach an error text (a server may echo them back)."""
         return ()
 
+    def current(self, transport: Transport) -> str | None:
+        """The header when it is at hand without waiting (the usual case), else ``None``."""
+        return None
+
     async def authorization(self, transport: Transport) -> str:
         raise NotImplementedError
 
@@ -140,6 +144,9 @@ class _BasicAuth(_Auth):
 
     def __repr__(self) -> str:
         return "<BasicAuth>"
+
+    def current(self, transport: Transport) -> str | None:
+        return self._header
 
     async def authorization(self, transport: Transport) -> str:
         return self._header
@@ -169,6 +176,9 @@ class _OAuth(_Auth):
 
     def _valid(self, transport: Transport) -> bool:
         return self._header is not None and transport.clock() < self._expires_at
+
+    def current(self, transport: Transport) -> str | None:
+        return self._header if self._valid(transport) else None
 
     async def authorization(self, transport: Transport) -> str:
         if not self._valid(transport):
@@ -375,7 +385,7 @@ class Transport:
             send_headers = dict(headers)
             auth_header = None
             if authorize:
-                auth_header = await self.auth.authorization(self)
+                auth_header = self.auth.current(self) or await self.auth.authorization(self)
                 send_headers["Authorization"] = auth_header
             timeout = self._timeout
             if deadline is not None:
