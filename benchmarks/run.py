@@ -72,6 +72,7 @@ class Scenario:
     concurrency: int = 100
     splits: bool = False  # server pre-builds last-digit streams; the parallel variant runs here
     rounds: int = 3
+    min_rounds: int = 0  # a floor under --rounds, for scenarios too short to measure in few
 
     @property
     def description(self) -> str:
@@ -108,7 +109,15 @@ FULL = (
     ),
     # Runs of well under a second vary most on a shared machine, and cost little to repeat.
     Scenario(
-        "S3", "concurrency", "get", "wall_s", total=2_000, gets=2_000, concurrency=100, rounds=5
+        "S3",
+        "concurrency",
+        "get",
+        "wall_s",
+        total=2_000,
+        gets=2_000,
+        concurrency=100,
+        rounds=9,
+        min_rounds=9,
     ),
     Scenario("S4", "memory", "list", "rss_growth_kib", total=300_000, page_size=1000),
     Scenario("S5", "start-up", "import", "import_ms", rounds=10),
@@ -888,7 +897,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--scenarios", default="S1,S2,S3,S4,S5", help="e.g. S1,S3")
     parser.add_argument("--clients", default=",".join(CLIENTS), help=f"of {', '.join(CLIENTS)}")
     parser.add_argument(
-        "--rounds", type=int, default=None, help="rounds for S1-S4 (default 3, S3 5; quick 2)"
+        "--rounds",
+        type=int,
+        default=None,
+        help="rounds for S1-S4 (default 3; S3 at least 9; quick 2)",
     )
     parser.add_argument(
         "--import-rounds", type=int, default=None, help="S5 rounds (default 10; quick 5)"
@@ -944,6 +956,8 @@ def main(argv: list[str] | None = None) -> int:
                 breakdown = import_breakdown(env)
         else:
             rounds = args.rounds or (2 if args.quick else scenario.rounds)
+            if not args.quick:
+                rounds = max(rounds, scenario.min_rounds)
             runs = run_list_scenario(scenario, these, rounds, env, timeout)
         used_rounds[scenario.key] = rounds
         all_runs += runs
