@@ -61,9 +61,9 @@ _MIN_REDACTED = 8
 _TOKEN_MARGIN = 60.0
 
 
-@attrs.frozen(slots=True)
+@attrs.define(slots=True)
 class Call:
-    """One API call, as a service describes it."""
+    """One API call, as a service describes it (not changed once made)."""
 
     method: str
     #: Encoded path below ``/v1/projects/{projectId}`` (or absolute, when ``project=False``).
@@ -445,14 +445,15 @@ class Transport:
                     ) from failure
                 await self.sleep(delay)
                 continue
-            logger.debug(
-                "%s %s -> %d (attempt %d, %.1f ms)",
-                method,
-                url.raw_path,
-                response.status,
-                attempt,
-                latency,
-            )
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "%s %s -> %d (attempt %d, %.1f ms)",
+                    method,
+                    url.raw_path,
+                    response.status,
+                    attempt,
+                    latency,
+                )
             status = response.status
             if status < 300:
                 return response
