@@ -29,7 +29,7 @@ import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from . import _enums
-from ._jsonlib import dumps, gc_paused
+from ._jsonlib import dumps, gc_paused, loads
 from ._models import (
     VoiceConfigurationEST,
     VoiceConfigurationFAX,
@@ -297,6 +297,13 @@ def _make_structure_fn(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any,
         ns[f"t{n}"] = tp
         return f"h{n}({expr}, t{n})"
 
+    # Keys are looked up through closure variables holding the JSON decoder's own key objects
+    # (see _decoder_keys), not through code constants.
+    wire_vars: dict[str, str] = {}
+
+    def wire(key: str) -> str:
+        return wire_vars.setdefault(key, f"W{len(wire_vars)}")
+
     def emit(
         model: type[Any], src: str, dst: str, indent: str, p: str, depth: int = 0
     ) -> list[str]:
@@ -333,11 +340,11 @@ def _make_structure_fn(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any,
             if tp is str:
                 # The common case in one test: a string goes straight in.
                 out.append(
-                    f"{indent}{dst}.{name} = {v} if ({v} := {g}({key!r})).__class__ is str "
+                    f"{indent}{dst}.{name} = {v} if ({v} := {g}({wire(key)})).__class__ is str "
                     f"else ({missing} if {v} is None else bad({key!r}, 'a string', {v}))"
                 )
                 continue
-            out.append(f"{indent}{v} = {g}({key!r})")
+            out.append(f"{indent}{v} = {g}({wire(key)})")
             out.append(f"{indent}if {v} is None:")
             out.append(f"{indent}    {dst}.{name} = {missing}")
             out.append(f"{indent}else:")
@@ -350,7 +357,7 @@ def _make_structure_fn(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any,
                 # through the converter's voice hook, which keeps it or names the error.
                 kind = f"k{n}"
                 out.append(
-                    f"{indent}    {kind} = {v}.get('type', 'RTC') "
+                    f"{indent}    {kind} = {v}.get({wire('type')}, 'RTC') "
                     f"if {v}.__class__ is dict else None"
                 )
                 for branch, (type_name, voice_cls) in enumerate(_VOICE_CLASSES.items()):
@@ -364,10 +371,33 @@ def _make_structure_fn(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any,
                 out.append(f"{indent}    {dst}.{name} = {convert(v, tp, key, n)}")
         return out
 
-    lines = ["def structure(o, _=None):", *emit(cls, "o", "i", "    ", "0"), "    return i"]
+    body = emit(cls, "o", "i", "        ", "0")
+    lines = [
+        f"def make({', '.join(wire_vars.values())}):",
+        "    def structure(o, _=None):",
+        *body,
+        "        return i",
+        "    return structure",
+    ]
     source = "\n".join(lines)
     exec(compile(source, f"<sinch_numbers structure {cls.__name__}>", "exec"), ns)  # noqa: S102
-    return typing.cast(Callable[[Any, Any], Any], ns["structure"])
+    keys = _decoder_keys(list(wire_vars))
+    return typing.cast(Callable[[Any, Any], Any], ns["make"](*keys))
+
+
+def _decoder_keys(keys: list[str]) -> list[str]:
+    """``keys`` as the very string objects the JSON decoder puts in the dicts it returns.
+
+    orjson keeps one string object per object key it has seen and hands out that same object
+    in every document it decodes. A dict lookup with the stored key object itself skips
+    comparing characters, which makes reading a decoded dict noticeably faster. (Code
+    constants cannot hold them: compiling interns identifier-like strings.) The strings are
+    equal either way: with the stdlib decoder, or once orjson's key cache has moved on,
+    lookups simply compare characters again.
+    """
+    decoded = loads(dumps(dict.fromkeys(keys, 0)))
+    own: dict[str, str] = {key: key for key in decoded} if type(decoded) is dict else {}
+    return [own.get(key, key) for key in keys]
 
 
 def _build(*, for_requests: bool) -> cattrs.Converter:
