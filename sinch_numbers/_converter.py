@@ -251,6 +251,7 @@ def _make_structure_fn(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any,
         "iso": datetime.fromisoformat,
         "UTC": UTC,
         "to_int": _structure_int,
+        "bail": _bail,
     }
 
     def convert(expr: str, tp: Any, key: str, n: str) -> str:
@@ -329,12 +330,7 @@ def _make_structure_fn(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any,
             if not field.init:
                 out.append(f"{indent}{dst}.{name} = {default_code}")
                 continue
-            tp = hints[name]
-            args = typing.get_args(tp)
-            if typing.get_origin(tp) in (typing.Union, types.UnionType) and type(None) in args:
-                rest = tuple(a for a in args if a is not type(None))
-                if _open_enum_of(tp) is None and not _is_voice_union(tp):
-                    tp = rest[0] if len(rest) == 1 else typing.Union[rest]  # noqa: UP007
+            tp = _without_none(hints[name])
             key = _wire_name(field)
             missing = default_code or f"missing({key!r})"
             if tp is str:
@@ -371,18 +367,156 @@ def _make_structure_fn(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any,
                 out.append(f"{indent}    {dst}.{name} = {convert(v, tp, key, n)}")
         return out
 
-    body = emit(cls, "o", "i", "        ", "0")
+    def convert_fast(expr: str, tp: Any, key: str, n: str) -> str:
+        """Like ``convert``, for the usual values only: anything else raises."""
+        if tp is Decimal:
+            return (
+                f"((x if (x := Dec({expr})).is_finite() else bail()) "
+                f"if {expr}.__class__ is str else bail())"
+            )
+        if tp is datetime:
+            # fromisoformat raises on anything but a string.
+            return f"(d if (d := iso({expr})).tzinfo is not None else d.replace(tzinfo=UTC))"
+        enum_cls = _open_enum_of(tp)
+        if enum_cls is not None:
+            # Known values only: an unknown one (kept as a string) is the strict path's job.
+            ns[f"lk{n}"] = {m.value: m for m in enum_cls}
+            return f"lk{n}[{expr}]"
+        item_enum = _open_enum_of(typing.get_args(tp)[0]) if typing.get_origin(tp) is list else None
+        if item_enum is not None:
+            ns[f"lkg{n}"] = {m.value: m for m in item_enum}.__getitem__
+            return (
+                f"(([*map(lkg{n}, {expr})] if {expr} else []) "
+                f"if {expr}.__class__ is list else bail())"
+            )
+        return convert(expr, tp, key, n)
+
+    def emit_fast(
+        model: type[Any], src: str, dst: str, indent: str, p: str, depth: int = 0
+    ) -> list[str]:
+        """``emit`` for the usual case: no branch for what is unusual, which raises instead.
+
+        A value of the wrong type, an enum value this SDK does not know, a ``type``-less voice
+        configuration... all raise (a non-dict has no ``.get``, ``fromisoformat`` wants a
+        string, an unknown enum value is not in the lookup), and the caller falls back to the
+        strict function, which handles the case or names the error precisely.
+        """
+        hints = typing.get_type_hints(model)
+        ns[f"C{p}"] = model
+        v = f"v{p}"
+        out = [f"{indent}{dst} = new(C{p})"]
+        for index, field in enumerate(attrs.fields(model)):
+            n = f"{p}_{index}"
+            name = field.name
+            default_code = _default_code(field, n, ns)
+            if not field.init:
+                out.append(f"{indent}{dst}.{name} = {default_code}")
+                continue
+            tp = _without_none(hints[name])
+            key = _wire_name(field)
+            read = f"{src}.get({wire(key)})"
+            missing = default_code or "bail()"
+            if tp in (str, bool, int):
+                out.append(
+                    f"{indent}{dst}.{name} = {v} if ({v} := {read}).__class__ is {tp.__name__} "
+                    f"else ({missing} if {v} is None else bail())"
+                )
+                continue
+            out.append(f"{indent}{v} = {read}")
+            out.append(f"{indent}if {v} is None:")
+            out.append(f"{indent}    {dst}.{name} = {missing}")
+            out.append(f"{indent}else:")
+            if _is_attrs_class(tp) and depth < _INLINE_DEPTH:
+                child = f"i{n}"
+                out += emit_fast(tp, v, child, indent + "    ", n, depth + 1)
+                out.append(f"{indent}    {dst}.{name} = {child}")
+            elif _is_voice_union(tp) and depth < _INLINE_DEPTH:
+                kind = f"k{n}"
+                out.append(f"{indent}    {kind} = {v}.get({wire('type')}, 'RTC')")
+                for branch, (type_name, voice_cls) in enumerate(_VOICE_CLASSES.items()):
+                    child = f"i{n}{type_name}"
+                    out.append(f"{indent}    {'elif' if branch else 'if'} {kind} == {type_name!r}:")
+                    out += emit_fast(
+                        voice_cls, v, child, indent + "        ", n + type_name, depth + 1
+                    )
+                    out.append(f"{indent}        {dst}.{name} = {child}")
+                out.append(f"{indent}    else:")
+                out.append(f"{indent}        bail()")
+            else:
+                out.append(f"{indent}    {dst}.{name} = {convert_fast(v, tp, key, n)}")
+        return out
+
+    strict_body = emit(cls, "o", "i", "        ", "0")
+    fast_body = emit_fast(cls, "o", "i", "                ", "0")
+    ns["state"] = state = _FastPath()
     lines = [
         f"def make({', '.join(wire_vars.values())}):",
-        "    def structure(o, _=None):",
-        *body,
+        "    def strict(o, _=None):",
+        *strict_body,
         "        return i",
-        "    return structure",
+        "    def structure(o, _=None):",
+        "        if state.on:",
+        "            try:",
+        *fast_body,
+        "                return i",
+        "            except Exception:",
+        "                state.misses += 1",
+        "        return strict(o)",
+        "    return structure, strict",
     ]
     source = "\n".join(lines)
     exec(compile(source, f"<sinch_numbers structure {cls.__name__}>", "exec"), ns)  # noqa: S102
     keys = _decoder_keys(list(wire_vars))
-    return typing.cast(Callable[[Any, Any], Any], ns["make"](*keys))
+    structure, strict = ns["make"](*keys)
+    structure.fast_path = state
+    structure.strict = strict
+    return typing.cast(Callable[[Any, Any], Any], structure)
+
+
+class _FastPath:
+    """Whether a generated builder tries its fast path first, and how often it fell back.
+
+    When more than one item in ``MISS_RATIO`` of a page leaves the fast path (say, a new
+    enum value in every item), falling back item by item costs more than going strict
+    directly: the next ``PAUSE_PAGES`` pages of that model are built strictly, then the
+    fast path is tried again.
+    """
+
+    MISS_RATIO = 4
+    PAUSE_PAGES = 64
+
+    __slots__ = ("misses", "on", "paused_pages")
+
+    def __init__(self) -> None:
+        self.on = True
+        self.misses = 0
+        self.paused_pages = 0
+
+    def after_page(self, misses: int, items: int) -> None:
+        if not self.on:
+            self.paused_pages -= 1
+            self.on = self.paused_pages <= 0
+        elif misses * self.MISS_RATIO > items:
+            self.on = False
+            self.paused_pages = self.PAUSE_PAGES
+
+
+def _bail() -> Any:
+    raise _Unusual
+
+
+class _Unusual(Exception):
+    """Raised by a fast builder on a value it leaves to the strict builder."""
+
+
+def _without_none(tp: Any) -> Any:
+    """``X | None`` as ``X`` (open enums and the voice union keep their ``None``)."""
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) in (typing.Union, types.UnionType) and type(None) in args:
+        rest = tuple(a for a in args if a is not type(None))
+        if _open_enum_of(tp) is None and not _is_voice_union(tp):
+            return rest[0] if len(rest) == 1 else typing.Union[rest]  # noqa: UP007
+    return tp
 
 
 def _decoder_keys(keys: list[str]) -> list[str]:
@@ -520,15 +654,20 @@ def structure(
 def structure_list(items: list[Any], cls: type[T]) -> list[T]:
     """Models from a page of raw items (collector paused meanwhile, see ``gc_paused``)."""
     hook = converter.get_structure_hook(cls)
+    fast: _FastPath | None = getattr(hook, "fast_path", None)
+    misses = fast.misses if fast is not None else 0
     try:
         with gc_paused():
-            return [hook(item, cls) for item in items]
+            models = [hook(item, cls) for item in items]
     except _DECODE_ERRORS as exc:
         raise ResponseDecodeError(
             f"response is not a valid list of {cls.__name__}: {type(exc).__name__}: {exc}",
             http_status=200,
             text=json_text(items),
         ) from exc
+    if fast is not None:
+        fast.after_page(fast.misses - misses, len(items))
+    return models
 
 
 def unstructure_request(value: Any) -> Any:

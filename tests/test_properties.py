@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sinch_numbers as sn
-from sinch_numbers._converter import converter, structure
+from sinch_numbers._converter import converter, structure, structure_list
 from tests.scripted_server import active_number_json
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -161,3 +163,131 @@ class TestHostileJson:
         except sn.ResponseDecodeError:
             return
         assert isinstance(number.phone_number, str)
+
+
+def _full_active_number() -> dict[str, Any]:
+    """An ActiveNumber with every nested object present, scheduled provisionings included."""
+    return active_number_json(
+        "+12025550134",
+        smsConfiguration={
+            "servicePlanId": "plan-1",
+            "campaignId": "CX4F2WD",
+            "scheduledProvisioning": {
+                "servicePlanId": "plan-2",
+                "campaignId": "CY7K3PQ",
+                "status": "FAILED",
+                "lastUpdatedTime": "2026-11-01T08:00:00.123456Z",
+                "errorCodes": ["CAMPAIGN_PENDING_ACCEPTANCE"],
+            },
+        },
+        voiceConfiguration={
+            "type": "EST",
+            "trunkId": "trunk-1",
+            "lastUpdatedTime": "2026-11-01T08:00:00",
+            "scheduledVoiceProvisioning": {
+                "type": "EST",
+                "trunkId": "trunk-2",
+                "status": "WAITING",
+                "lastUpdatedTime": "2026-11-02T08:00:00+02:00",
+            },
+        },
+    )
+
+
+def _paths(value: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every key path in nested dicts."""
+    found: list[tuple[str, ...]] = []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            found.append((*prefix, key))
+            found += _paths(inner, (*prefix, key))
+    return found
+
+
+def _outcome(build: Any, data: Any) -> tuple[Any, ...]:
+    try:
+        return ("built", build(data, sn.ActiveNumber))
+    except Exception as exc:  # compared, not swallowed: both builders must fail alike
+        return ("failed", type(exc), str(exc))
+
+
+ACTIVE_NUMBER_HOOK: Any = converter.get_structure_hook(sn.ActiveNumber)
+
+
+@pytest.fixture
+def fast_path() -> Iterator[Any]:
+    """ActiveNumber's fast-path state, switched on for the test and restored after it."""
+    state = ACTIVE_NUMBER_HOOK.fast_path
+    saved = (state.on, state.paused_pages)
+    state.on, state.paused_pages = True, 0
+    try:
+        yield state
+    finally:
+        state.on, state.paused_pages = saved
+
+
+class TestFastPath:
+    """The generated builders' fast path gives exactly what the strict path gives.
+
+    The fast path skips the branches for unusual values and hands those to the strict
+    builder; these checks compare the two on usual, unusual and corrupted data.
+    """
+
+    @SETTINGS
+    @given(active_numbers)
+    def test_agrees_with_strict_on_models(self, number: sn.ActiveNumber) -> None:
+        """Any model's JSON builds the same through both paths."""
+        data = converter.unstructure(number)
+        assert _outcome(ACTIVE_NUMBER_HOOK, data) == _outcome(ACTIVE_NUMBER_HOOK.strict, data)
+
+    @SETTINGS
+    @given(st.sampled_from(_paths(_full_active_number())), json_values)
+    def test_agrees_with_strict_on_corrupted_fields(
+        self, path: tuple[str, ...], value: Any
+    ) -> None:
+        """One field anywhere in the tree replaced by arbitrary JSON: same model or same error."""
+        data = _full_active_number()
+        target = data
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        assert _outcome(ACTIVE_NUMBER_HOOK, data) == _outcome(ACTIVE_NUMBER_HOOK.strict, data)
+
+    def test_usual_data_stays_on_the_fast_path(self, fast_path: Any) -> None:
+        """A complete, ordinary item never falls back."""
+        before = fast_path.misses
+        number = ACTIVE_NUMBER_HOOK(_full_active_number(), sn.ActiveNumber)
+        assert fast_path.misses == before
+        assert number == ACTIVE_NUMBER_HOOK.strict(_full_active_number(), sn.ActiveNumber)
+        assert isinstance(number.voice_configuration, sn.VoiceConfigurationEST)
+        assert number.voice_configuration.scheduled_voice_provisioning is not None
+
+    def test_unusual_value_falls_back_and_is_kept(self, fast_path: Any) -> None:
+        """An enum value the SDK does not know leaves the fast path and is kept as text."""
+        before = fast_path.misses
+        number = ACTIVE_NUMBER_HOOK(
+            active_number_json("+12025550134", type="SATELLITE"), sn.ActiveNumber
+        )
+        assert number.type == "SATELLITE"
+        assert fast_path.misses == before + 1
+
+    def test_page_of_unusual_items_pauses_the_fast_path(self, fast_path: Any) -> None:
+        """When most of a page falls back, the model goes strict directly for a while."""
+        usual = [active_number_json(f"+1202555{i:04d}") for i in range(8)]
+        unusual = [active_number_json(f"+1202555{i:04d}", type="SATELLITE") for i in range(8)]
+        structure_list(usual, sn.ActiveNumber)
+        assert fast_path.on
+        numbers = structure_list(unusual, sn.ActiveNumber)
+        assert [n.type for n in numbers] == ["SATELLITE"] * 8
+        assert not fast_path.on
+        misses = fast_path.misses
+        for _ in range(fast_path.PAUSE_PAGES - 1):
+            again = structure_list(unusual, sn.ActiveNumber)
+            assert not fast_path.on
+        assert fast_path.misses == misses  # strict directly: no more attempts meanwhile
+        assert [n.type for n in again] == ["SATELLITE"] * 8
+        structure_list(usual, sn.ActiveNumber)
+        assert fast_path.on  # tried again after the pause
+        before = fast_path.misses
+        structure_list(usual, sn.ActiveNumber)
+        assert fast_path.misses == before
