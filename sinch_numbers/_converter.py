@@ -207,8 +207,11 @@ def _is_attrs_class(tp: Any) -> bool:
 #
 # Model building dominates a listing's CPU time, so each model class gets one function generated
 # at first use: it reads the dict once, checks JSON types inline and fills a bare instance,
-# without the per-field hook calls, kwargs dicts and ``__init__`` of the generic path.
-# The functions are registered as cattrs hooks; nested types still go through the converter.
+# without the per-field hook calls, kwargs dicts and ``__init__`` of the generic path. Nested
+# models are built inline a few levels deep. The function first tries a fast path written for
+# the usual case only; anything unusual there raises, and the strict path (with a branch and a
+# precise error for every case) builds the object instead. The functions are registered as
+# cattrs hooks; other nested types still go through the converter.
 
 
 def _bad(key: str, expected: str, value: Any) -> Any:
