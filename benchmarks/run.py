@@ -774,6 +774,26 @@ def _loads(values: Sequence[float]) -> str:
     return ", ".join(f"{v:.2f}" for v in values)
 
 
+NOTES_HEADING = "## Reading these results"
+
+
+def hand_written_notes(previous: str) -> str:
+    """The hand-written section of the previous RESULTS.md ("" if none), kept across runs."""
+    start = previous.find(NOTES_HEADING)
+    if start < 0:
+        return ""
+    end = previous.find("\n## ", start + len(NOTES_HEADING))
+    return previous[start : end if end >= 0 else len(previous)].rstrip() + "\n"
+
+
+def with_notes(generated: str, notes: str) -> str:
+    """``generated`` with ``notes`` put back just before its Method section."""
+    at = generated.find("\n## Method")
+    if not notes or at < 0:
+        return generated
+    return generated[: at + 1] + notes + "\n" + generated[at + 1 :]
+
+
 def markdown(
     scenarios: Sequence[Scenario],
     summaries: dict[str, list[Summary]],
@@ -856,8 +876,8 @@ def markdown(
         "- S5: each import line runs in a fresh `python -c` process that times the import "
         "statement itself with `time.perf_counter()` (interpreter start-up is common to all and "
         "left out); one untimed warm-up each first, so .pyc files exist.",
-        "- floor: aiohttp + orjson, dicts, sequential pages (no prefetch); S3 `asyncio.gather` "
-        "under a semaphore of 100.",
+        "- floor: aiohttp + orjson, dicts, sequential pages (no prefetch), each page let go "
+        "before the next is fetched; S3 `asyncio.gather` under a semaphore of 100.",
         "- official: `sinch` (sync) with `SinchClient(key_id, key_secret, project_id)` and "
         "`configuration.numbers_origin` / `configuration.auth_origin` set to the server; "
         "`numbers.list(page_size=…).iterator()`; S3 runs `numbers.get` on 100 threads sharing "
@@ -981,8 +1001,10 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS_DIR / "latest.json").write_text(json.dumps(latest, indent=2) + "\n")
     print(f"\nwrote {RESULTS_DIR / 'latest.json'}")
     if write:
-        (HERE / "RESULTS.md").write_text(
-            markdown(scenarios, summaries, info, used_rounds, breakdown, elapsed)
+        results = HERE / "RESULTS.md"
+        notes = hand_written_notes(results.read_text() if results.exists() else "")
+        results.write_text(
+            with_notes(markdown(scenarios, summaries, info, used_rounds, breakdown, elapsed), notes)
         )
         (HERE / "results.svg").write_text(svg_chart(scenarios, summaries))
         print(f"wrote {HERE / 'RESULTS.md'} and {HERE / 'results.svg'}")
