@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import copy
+import enum
+import types
+import typing
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sinch_numbers as sn
-from sinch_numbers._converter import converter, structure, structure_list
+from sinch_numbers._converter import converter, structure, structure_list, to_camel
 from tests.scripted_server import active_number_json
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -194,6 +199,11 @@ def _full_active_number() -> dict[str, Any]:
     )
 
 
+def _hook(model: Any) -> Any:
+    """The generated builder for ``model`` (with its ``strict`` and ``fast_path`` attributes)."""
+    return converter.get_structure_hook(model)
+
+
 def _paths(value: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     """Every key path in nested dicts."""
     found: list[tuple[str, ...]] = []
@@ -204,26 +214,114 @@ def _paths(value: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     return found
 
 
-def _outcome(build: Any, data: Any) -> tuple[Any, ...]:
+def _canonical(value: Any) -> Any:
+    """``value`` in a form where equal means the same types too.
+
+    Model equality alone would hide a fast path that returned ``"LOCAL"`` for
+    ``NumberType.LOCAL``, ``True`` for ``1`` or the same instant at another offset.
+    """
+    if attrs.has(type(value)):
+        fields = attrs.fields(type(value))
+        return (type(value), tuple((f.name, _canonical(getattr(value, f.name))) for f in fields))
+    if isinstance(value, enum.Enum):
+        return (type(value), value.value)
+    if isinstance(value, datetime):
+        return (datetime, value.isoformat(), repr(value.tzinfo))
+    if isinstance(value, Decimal):
+        return (Decimal, value.as_tuple())
+    if type(value) is list:
+        return (list, tuple(_canonical(item) for item in value))
+    if type(value) is dict:
+        return (dict, tuple((key, _canonical(item)) for key, item in value.items()))
+    return (type(value), value)
+
+
+def _outcome(build: Any, data: Any, model: Any = sn.ActiveNumber) -> tuple[Any, ...]:
     try:
-        return ("built", build(data, sn.ActiveNumber))
+        return ("built", _canonical(build(data, model)))
     except Exception as exc:  # compared, not swallowed: both builders must fail alike
         return ("failed", type(exc), str(exc))
 
 
-ACTIVE_NUMBER_HOOK: Any = converter.get_structure_hook(sn.ActiveNumber)
+def _response_models() -> list[type[Any]]:
+    """Every model the converter builds from responses or callbacks."""
+    from sinch_numbers import _models, _order_models, callbacks
+
+    request_only = {sn.QuantityOrderOption, sn.Page}  # never built from JSON
+    return [
+        obj
+        for module in (_models, _order_models, callbacks)
+        for obj in vars(module).values()
+        if isinstance(obj, type)
+        and attrs.has(obj)
+        and obj.__module__ == module.__name__
+        and obj not in request_only
+    ]
+
+
+def _sample(tp: Any) -> Any:
+    """Usual JSON for a field type: every optional value present, every list non-empty."""
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        enums = [a for a in args if isinstance(a, type) and issubclass(a, enum.Enum)]
+        if enums:
+            return next(iter(enums[0])).value
+        models = [a for a in args if attrs.has(a)]
+        if sn.VoiceConfigurationEST in models:
+            return {"type": "EST", **_full(sn.VoiceConfigurationEST)}
+        return _sample(args[0])
+    if typing.get_origin(tp) is list:
+        return [_sample(args[0])]
+    if typing.get_origin(tp) is typing.Literal:
+        return typing.get_args(tp)[0].value
+    if attrs.has(tp):
+        return _full(tp)
+    samples: dict[Any, Any] = {
+        str: "text",
+        int: 7,
+        bool: True,
+        Decimal: "12.50",
+        datetime: "2026-11-02T08:00:00.250+02:00",
+    }
+    return samples.get(tp, {"free": ["form", 1]})
+
+
+def _full(model: type[Any]) -> dict[str, Any]:
+    """JSON for ``model`` with every field present."""
+    hints = typing.get_type_hints(model)
+    return {
+        f.metadata.get("wire_name") or to_camel(f.name): _sample(hints[f.name])
+        for f in attrs.fields(model)
+        if f.init and f.name != "raw"
+    }
+
+
+FULL_SAMPLES = {model: _full(model) for model in _response_models()}
+_DELETED = object()
+
+
+@contextlib.contextmanager
+def _fast_paths_on(*models: Any) -> Iterator[None]:
+    """The models' fast paths switched on (another test may have paused one), then restored."""
+    states = [_hook(model).fast_path for model in models]
+    saved = [(state.on, state.paused_pages) for state in states]
+    for state in states:
+        state.on, state.paused_pages = True, 0
+    try:
+        yield
+    finally:
+        for state, (on, paused) in zip(states, saved, strict=True):
+            state.on, state.paused_pages = on, paused
+
+
+ACTIVE_NUMBER_HOOK = _hook(sn.ActiveNumber)
 
 
 @pytest.fixture
 def fast_path() -> Iterator[Any]:
     """ActiveNumber's fast-path state, switched on for the test and restored after it."""
-    state = ACTIVE_NUMBER_HOOK.fast_path
-    saved = (state.on, state.paused_pages)
-    state.on, state.paused_pages = True, 0
-    try:
-        yield state
-    finally:
-        state.on, state.paused_pages = saved
+    with _fast_paths_on(sn.ActiveNumber):
+        yield ACTIVE_NUMBER_HOOK.fast_path
 
 
 class TestFastPath:
@@ -238,20 +336,82 @@ class TestFastPath:
     def test_agrees_with_strict_on_models(self, number: sn.ActiveNumber) -> None:
         """Any model's JSON builds the same through both paths."""
         data = converter.unstructure(number)
-        assert _outcome(ACTIVE_NUMBER_HOOK, data) == _outcome(ACTIVE_NUMBER_HOOK.strict, data)
+        with _fast_paths_on(sn.ActiveNumber):
+            assert _outcome(ACTIVE_NUMBER_HOOK, data) == _outcome(ACTIVE_NUMBER_HOOK.strict, data)
 
-    @SETTINGS
-    @given(st.sampled_from(_paths(_full_active_number())), json_values)
+    def test_every_model_builds_its_usual_json_on_the_fast_path(self) -> None:
+        """Each model's complete JSON takes the fast path and equals the strict result."""
+        assert len(FULL_SAMPLES) > 20
+        for model, data in FULL_SAMPLES.items():
+            hook = _hook(model)
+            with _fast_paths_on(model):
+                before = hook.fast_path.misses
+                fast = _outcome(hook, data, model)
+                assert hook.fast_path.misses == before, model
+            assert fast == _outcome(hook.strict, data, model), model
+            assert fast[0] == "built", (model, fast)
+
+    @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        st.sampled_from(
+            [(model, path) for model, data in FULL_SAMPLES.items() for path in _paths(data)]
+        ),
+        json_values | st.just(_DELETED),
+    )
     def test_agrees_with_strict_on_corrupted_fields(
-        self, path: tuple[str, ...], value: Any
+        self, model_and_path: tuple[Any, tuple[str, ...]], value: Any
     ) -> None:
-        """One field anywhere in the tree replaced by arbitrary JSON: same model or same error."""
-        data = _full_active_number()
+        """Any model, one field anywhere replaced or removed: same model, or the same error."""
+        model, path = model_and_path
+        data = copy.deepcopy(FULL_SAMPLES[model])
         target = data
         for key in path[:-1]:
             target = target[key]
-        target[path[-1]] = value
-        assert _outcome(ACTIVE_NUMBER_HOOK, data) == _outcome(ACTIVE_NUMBER_HOOK.strict, data)
+        if value is _DELETED:
+            del target[path[-1]]
+        else:
+            target[path[-1]] = value
+        hook = _hook(model)
+        with _fast_paths_on(model):
+            fast = _outcome(hook, data, model)
+        assert fast == _outcome(hook.strict, data, model)
+
+    def test_agrees_with_strict_on_every_field_and_tricky_value(self) -> None:
+        """Every field of every model, each replaced by values that resemble the right one."""
+        tricky: list[Any] = [
+            None,
+            True,
+            False,
+            0,
+            1,
+            1.5,
+            "",
+            "1",
+            "2.50",
+            "NaN",
+            "SATELLITE",
+            [],
+            {},
+        ]
+        tricky += ["2026-11-02T08:00:00", [None], ["SMS", 1], _DELETED]
+        cases = 0
+        for model, sample in FULL_SAMPLES.items():
+            hook = _hook(model)
+            for path in _paths(sample):
+                for value in tricky:
+                    data = copy.deepcopy(sample)
+                    target = data
+                    for key in path[:-1]:
+                        target = target[key]
+                    if value is _DELETED:
+                        del target[path[-1]]
+                    else:
+                        target[path[-1]] = value
+                    with _fast_paths_on(model):
+                        fast = _outcome(hook, data, model)
+                    assert fast == _outcome(hook.strict, data, model), (model, path, value)
+                    cases += 1
+        assert cases > 1000
 
     def test_usual_data_stays_on_the_fast_path(self, fast_path: Any) -> None:
         """A complete, ordinary item never falls back."""
