@@ -134,6 +134,23 @@ class TestMemory:
         # previous page's last item (still bound to the loop variable) is alive.
         assert max(live_at_death) <= 1, live_at_death
 
+    async def test_parallel_listing_memory_is_bounded(self, emu: NumbersEmulator) -> None:
+        """A slow consumer of ``parallel=10`` holds a bounded number of built pages.
+
+        At most the merge queue (10 pages), one page per stream waiting to go in, and the
+        page being read: never the listing.
+        """
+        peak = 0
+        async with emu.client() as client:
+            pager = client.active_numbers.list(page_size=10, parallel=10)
+            async for index, _number in _aenumerate(pager):
+                await asyncio.sleep(0)  # a slow consumer: the streams run ahead
+                if index % 50 == 0:
+                    gc.collect()
+                    peak = max(peak, sum(isinstance(o, ActiveNumber) for o in gc.get_objects()))
+        assert index == 1233
+        assert 10 <= peak <= (10 + 10 + 1) * 10 + 1, peak
+
 
 async def _aenumerate(items: AsyncIterable[T]) -> AsyncIterator[tuple[int, T]]:
     index = 0
