@@ -308,6 +308,37 @@ def _make_structure_fn(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any,
     def wire(key: str) -> str:
         return wire_vars.setdefault(key, f"W{len(wire_vars)}")
 
+    Emitter = Callable[[type[Any], str, str, str, str, int], list[str]]
+
+    def emit_nested(
+        recurse: Emitter,
+        tp: Any,
+        where: tuple[str, str, str, str, int],
+        *,
+        kind: Callable[[], str],
+        otherwise: Callable[[], str],
+    ) -> list[str]:
+        """Statements building a nested model from ``src`` into ``target`` inline, with
+        ``recurse`` emitting each model: an attrs class, or a voice configuration chosen by
+        the expression ``kind()`` (``otherwise()`` is the statement for any other type).
+        ``[]`` when ``tp`` is neither, or nesting is already deep enough.
+        """
+        src, target, n, indent, depth = where
+        if depth >= _INLINE_DEPTH:
+            return []
+        if _is_attrs_class(tp):
+            child = f"i{n}"
+            return [*recurse(tp, src, child, indent, n, depth + 1), f"{indent}{target} = {child}"]
+        if not _is_voice_union(tp):
+            return []
+        out = [f"{indent}k{n} = {kind()}"]
+        for branch, (type_name, voice_cls) in enumerate(_VOICE_CLASSES.items()):
+            child = f"i{n}{type_name}"
+            out.append(f"{indent}{'elif' if branch else 'if'} k{n} == {type_name!r}:")
+            out += recurse(voice_cls, src, child, indent + "    ", n + type_name, depth + 1)
+            out.append(f"{indent}    {target} = {child}")
+        return [*out, f"{indent}else:", f"{indent}    {otherwise()}"]
+
     def emit(
         model: type[Any], src: str, dst: str, indent: str, p: str, depth: int = 0
     ) -> list[str]:
@@ -347,27 +378,16 @@ def _make_structure_fn(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any,
             out.append(f"{indent}if {v} is None:")
             out.append(f"{indent}    {dst}.{name} = {missing}")
             out.append(f"{indent}else:")
-            if _is_attrs_class(tp) and depth < _INLINE_DEPTH:
-                child = f"i{n}"
-                out += emit(tp, v, child, indent + "    ", n, depth + 1)
-                out.append(f"{indent}    {dst}.{name} = {child}")
-            elif _is_voice_union(tp) and depth < _INLINE_DEPTH:
-                # The known types inline; anything else (unknown type, not an object) goes
-                # through the converter's voice hook, which keeps it or names the error.
-                kind = f"k{n}"
-                out.append(
-                    f"{indent}    {kind} = {v}.get({wire('type')}, 'RTC') "
-                    f"if {v}.__class__ is dict else None"
-                )
-                for branch, (type_name, voice_cls) in enumerate(_VOICE_CLASSES.items()):
-                    child = f"i{n}{type_name}"
-                    out.append(f"{indent}    {'elif' if branch else 'if'} {kind} == {type_name!r}:")
-                    out += emit(voice_cls, v, child, indent + "        ", n + type_name, depth + 1)
-                    out.append(f"{indent}        {dst}.{name} = {child}")
-                out.append(f"{indent}    else:")
-                out.append(f"{indent}        {dst}.{name} = {convert(v, tp, key, n)}")
-            else:
-                out.append(f"{indent}    {dst}.{name} = {convert(v, tp, key, n)}")
+            # A voice configuration of another type (or not an object) goes through the
+            # converter's voice hook, which keeps it or names the error.
+            out += emit_nested(
+                emit,
+                tp,
+                (v, f"{dst}.{name}", n, indent + "    ", depth),
+                kind=lambda: f"{v}.get({wire('type')}, 'RTC') if {v}.__class__ is dict else None",
+                # Called at once, inside this iteration.
+                otherwise=lambda: f"{dst}.{name} = {convert(v, tp, key, n)}",  # noqa: B023
+            ) or [f"{indent}    {dst}.{name} = {convert(v, tp, key, n)}"]
         return out
 
     def convert_fast(expr: str, tp: Any, key: str, n: str) -> str:
@@ -429,24 +449,13 @@ def _make_structure_fn(cls: type[Any], conv: cattrs.Converter) -> Callable[[Any,
             out.append(f"{indent}if {v} is None:")
             out.append(f"{indent}    {dst}.{name} = {missing}")
             out.append(f"{indent}else:")
-            if _is_attrs_class(tp) and depth < _INLINE_DEPTH:
-                child = f"i{n}"
-                out += emit_fast(tp, v, child, indent + "    ", n, depth + 1)
-                out.append(f"{indent}    {dst}.{name} = {child}")
-            elif _is_voice_union(tp) and depth < _INLINE_DEPTH:
-                kind = f"k{n}"
-                out.append(f"{indent}    {kind} = {v}.get({wire('type')}, 'RTC')")
-                for branch, (type_name, voice_cls) in enumerate(_VOICE_CLASSES.items()):
-                    child = f"i{n}{type_name}"
-                    out.append(f"{indent}    {'elif' if branch else 'if'} {kind} == {type_name!r}:")
-                    out += emit_fast(
-                        voice_cls, v, child, indent + "        ", n + type_name, depth + 1
-                    )
-                    out.append(f"{indent}        {dst}.{name} = {child}")
-                out.append(f"{indent}    else:")
-                out.append(f"{indent}        bail()")
-            else:
-                out.append(f"{indent}    {dst}.{name} = {convert_fast(v, tp, key, n)}")
+            out += emit_nested(
+                emit_fast,
+                tp,
+                (v, f"{dst}.{name}", n, indent + "    ", depth),
+                kind=lambda: f"{v}.get({wire('type')}, 'RTC')",
+                otherwise=lambda: "bail()",
+            ) or [f"{indent}    {dst}.{name} = {convert_fast(v, tp, key, n)}"]
         return out
 
     strict_body = emit(cls, "o", "i", "        ", "0")
